@@ -1,0 +1,1 @@
+"""Assistant for local elected officials on the national poverty-prevention strategy guide."""

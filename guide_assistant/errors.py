@@ -1,0 +1,29 @@
+"""The project's exceptions. Each message is written for the user and says what to do."""
+
+
+class GuideAssistantError(Exception):
+    """Base class: the CLI prints the message (no traceback) and exits with code 2."""
+
+
+class CorpusError(GuideAssistantError):
+    """The corpus folder is missing, empty, or holds no readable PDF."""
+
+
+class IndexMissingError(GuideAssistantError):
+    """No index exists at the configured path."""
+
+
+class IndexMismatchError(GuideAssistantError):
+    """The index on disk was built with other settings, another embedder or another corpus."""
+
+
+class IndexCorruptError(GuideAssistantError):
+    """The index on disk cannot be read (truncated, edited, half-written)."""
+
+
+class QuestionError(GuideAssistantError):
+    """The question cannot be answered as given (empty, too long)."""
+
+
+class EmbedderError(GuideAssistantError):
+    """The embedding model cannot be loaded (unknown name, package not installed)."""
