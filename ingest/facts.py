@@ -1,0 +1,121 @@
+"""Facts copied exactly from a section's text: sentences, speakers, contacts, funding amounts.
+
+Phone numbers, e-mails, URLs and amounts are returned verbatim (as the guide prints them);
+nothing here rewrites a figure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from guide_assistant.records import Contact, Funding, Speaker
+
+PHONE = re.compile(r"(?<![\d,.])(?:0\s?800(?:\s?\d{3}){2}|0\d(?:[ .]?\d{2}){4})(?![\d,])")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL = re.compile(r"https?://[^\s<>\"«»]+")
+# An amount: digits (with French thousands spaces/dots and decimal comma) then € or euro(s),
+# or "N milliards d'€". Source: the guide's own spellings ("1,30 €", "15 000€", "300€",
+# "2 000 euros", "7 milliards d'€").
+AMOUNT = re.compile(
+    r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})*(?:,\d+)?\s?(?:milliards?\s+d['’]\s?€|€|euros?\b)",
+    re.IGNORECASE,
+)
+_ROLE_HEADER = re.compile(r"^(Animat(?:eur|rice)s?|Intervenant(?:e)?s?|Participant(?:e)?s?)\s*:\s*$", re.I)
+_END_SPEAKERS = re.compile(r"^(Pour (?:aller plus loin|en savoir plus))\s*:?", re.I)
+_NAME_LINE = re.compile(
+    r"^(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|d['’])?[A-ZÀ-Ý][\w'’.-]+){1,3})\s*(?:,|–|-|;)\s*(?P<role>.*)$"
+)
+_CONTACT_WORDS = re.compile(r"\b(contact(?:ez|er)?|appelez)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?:;»)]$")
+# Items of the "Pour aller plus loin" lists start with these words and have no final stop.
+_LIST_ITEM = re.compile(r"^(Site |Contact|Tel\b|Numéro|Carte |https?://|Pour (?:aller plus loin|en savoir plus))")
+WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, not ended
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
+
+
+def text_width(lines: list[str]) -> int:
+    """Typical full line length of a text, in characters (90th percentile of line lengths;
+    the maximum is skewed by long URLs)."""
+    lengths = sorted(len(ln) for ln in lines)
+    return lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0
+
+
+def is_wrapped(line: str, width: int) -> bool:
+    """True when the line is about as long as the text width, so its break is a wrap."""
+    return len(line) >= WRAP_SHARE * width
+
+
+def sentences(text: str) -> list[str]:
+    """The section's sentences, lines unwrapped.
+
+    A line break is a sentence boundary when the line ends with . ! ? : ; » ), when the next
+    line starts a "Pour aller plus loin" list item (they have no final stop), or when the line
+    is clearly shorter than the text width and the next line starts with a capital. Blocks are
+    then split after . ! ? followed by a capital.
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    width = text_width(lines)
+    blocks: list[str] = []
+    current = ""
+    for k, line in enumerate(lines):
+        current = f"{current} {line}".strip()
+        nxt = lines[k + 1] if k + 1 < len(lines) else ""
+        ended = _SENTENCE_END.search(line) or _LIST_ITEM.match(nxt)
+        if not nxt or ended or (not is_wrapped(line, width) and nxt[:1].isupper()):
+            blocks.append(current)
+            current = ""
+    return [s.strip() for block in blocks for s in _SENTENCE_SPLIT.split(block) if s.strip()]
+
+
+def speakers(text: str) -> list[Speaker]:
+    """People listed after "Animateur(s) :", "Intervenant(s) :", "Participants :"."""
+    found: list[Speaker] = []
+    active = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if _ROLE_HEADER.match(line):
+            active = True
+            continue
+        if not active or not line:
+            continue
+        if _END_SPEAKERS.match(line):
+            active = False
+            continue
+        m = _NAME_LINE.match(line)
+        if m:
+            found.append(Speaker(name=m.group("name"), role=m.group("role").strip(" ;")))
+        elif found:  # a wrapped role line
+            last = found[-1]
+            found[-1] = Speaker(name=last.name, role=f"{last.role} {line}".strip(" ;"))
+    return found
+
+
+def contacts(sentence_list: list[str]) -> list[Contact]:
+    """Phones, e-mails, URLs (verbatim) and the guide's "contact …" sentences, deduplicated."""
+    out: list[Contact] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(kind: str, value: str, context: str) -> None:
+        if (kind, value) not in seen:
+            seen.add((kind, value))
+            out.append(Contact(kind=kind, value=value, context=context))
+
+    for s in sentence_list:
+        for m in PHONE.finditer(s):
+            add("phone", m.group(), s)
+        for m in EMAIL.finditer(s):
+            add("email", m.group(), s)
+        for m in URL.finditer(s):
+            add("url", m.group().rstrip(".,;)"), s)
+        if _CONTACT_WORDS.search(s):
+            add("organisation", s, s)
+    return out
+
+
+def funding(sentence_list: list[str]) -> list[Funding]:
+    """Sentences stating an amount in euros, with the amounts as printed."""
+    return [
+        Funding(sentence=s, amounts=[m.group().strip() for m in AMOUNT.finditer(s)])
+        for s in sentence_list
+        if AMOUNT.search(s)
+    ]
