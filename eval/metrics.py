@@ -1,0 +1,692 @@
+"""Evaluation metrics: small pure functions over an eval item, a public answer and a ranking.
+
+Inputs
+------
+* an eval item (`EvalItem`, one line of a JSONL eval set, read by `load_eval_set`);
+* an answer in the public shape of `Answer.to_public()` (a plain dict: id, question, answer,
+  refused, language, mode, citations[{section, title, pages, quote}], latency_s);
+* for retrieval metrics, the ranked section labels retrieved (deduplicated, best first);
+* for invented details, the corpus text and a mapping section label -> section text.
+
+Conventions
+-----------
+* Every metric states its range; "higher is better" unless said otherwise.
+* `None` means "not applicable to this item" (e.g. no expected section, no fact to find).
+  `aggregate` averages ignoring `None` and reports how many items each mean is over.
+* Text matching (`normalize_text`): Unicode NFKC (so NBSP U+00A0 and narrow NBSP U+202F become
+  spaces, and the guide's "ﬁ" ligature becomes "fi"), case-folded, typographic apostrophes made
+  ASCII, whitespace runs collapsed, no space around "€", and digit groups written with a space
+  ("15 000") joined ("15000"). Accents are kept. "€" and "euros" are *not* made equivalent: an
+  eval item lists every accepted spelling.
+* Section labels are compared after the same normalisation with all spaces removed, so
+  "Atelier n°2" == "atelier n° 2".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from guide_assistant.errors import GuideAssistantError
+from guide_assistant.records import Answer, Language, Turn
+
+ItemType = Literal[
+    "factual", "funding", "contact", "who", "multi", "followup", "paraphrase", "logistics",
+    "out_of_scope", "adversarial",
+]
+
+HIT_KS: tuple[int, ...] = (1, 3, 5)
+"""The k of the hit@k values kept per item (`ItemScore.hit_at_1` …)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Eval set
+# --------------------------------------------------------------------------------------------
+
+
+class EvalSetError(GuideAssistantError, ValueError):
+    """The eval set file cannot be read: the message names the file and the line."""
+
+
+class EvalItem(BaseModel):
+    """One question of the eval set (one JSONL line). Unknown keys are ignored.
+
+    must_contain: facts the answer must state; each fact is a list of accepted spellings
+    (a bare string is taken as a one-spelling fact). must_not_contain: strings that must not
+    appear. expected_sources: section labels ("Atelier n°2", "Table-ronde IV").
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    lang: Language
+    type: ItemType
+    question: str
+    history: list[Turn] = []
+    expected_sources: list[str]
+    must_contain: list[list[str]]
+    must_not_contain: list[str] = []
+    expect_refusal: bool
+    notes: str = ""
+
+    @field_validator("history", "must_not_contain", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _none_is_blank(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @field_validator("must_contain", mode="before")
+    @classmethod
+    def _facts(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            v = [[f] if isinstance(f, str) else f for f in v]
+            for i, group in enumerate(v):
+                if isinstance(group, list) and not group:
+                    raise ValueError(f"fact {i} has no accepted spelling")
+        return v
+
+
+def _describe(error: dict) -> str:
+    loc = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "missing":
+        return f"missing key '{loc}'"
+    return f"key '{loc}': {error['msg']}"
+
+
+def load_eval_set(path: str | Path) -> list[EvalItem]:
+    """Read a JSONL eval set: one JSON object per line, blank lines skipped.
+
+    Raises `EvalSetError` (a `ValueError`) naming the file and the 1-based line number when a
+    line is not valid JSON, not an object, misses a key, holds a bad value or repeats an id;
+    also when the file is missing or holds no item.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as e:
+        raise EvalSetError(f"{path}: cannot read the eval set ({e.strerror or e}).") from e
+    items: list[EvalItem] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise EvalSetError(f"{path}, line {n}: not valid JSON ({e.msg}, column {e.colno}).") from e
+        if not isinstance(data, dict):
+            raise EvalSetError(f"{path}, line {n}: expected a JSON object, got {type(data).__name__}.")
+        try:
+            item = EvalItem.model_validate(data)
+        except ValidationError as e:
+            problems = "; ".join(_describe(err) for err in e.errors())
+            raise EvalSetError(f"{path}, line {n}: {problems}.") from e
+        if item.id in seen:
+            raise EvalSetError(f"{path}, line {n}: id '{item.id}' already used on line {seen[item.id]}.")
+        seen[item.id] = n
+        items.append(item)
+    if not items:
+        raise EvalSetError(f"{path}: the eval set holds no item.")
+    return items
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation and matching
+# --------------------------------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_EURO_SPACE = re.compile(r" ?€ ?")
+# "15 000", "1 234 567": 1-3 digits then space-separated groups of exactly 3 digits.
+_DIGIT_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+
+
+def normalize_text(text: str) -> str:
+    """Matching form of a text (see the module docstring): NFKC, case-folded, whitespace
+    collapsed (NBSP and narrow NBSP included), no space around "€", "15 000" -> "15000"."""
+    t = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    t = _WS.sub(" ", t).strip()
+    t = _EURO_SPACE.sub("€", t)
+    return _DIGIT_GROUPS.sub(lambda m: m.group(0).replace(" ", ""), t)
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    """`needle` occurs in `haystack` (both normalised) without cutting a number in two:
+    "1€" is not found in "11€", "1,30" is not found in "11,30" nor in "1,305"."""
+    if not needle:
+        return False
+    start = 0
+    while (i := haystack.find(needle, start)) >= 0:
+        j = i + len(needle)
+        before, after = haystack[:i], haystack[j:]
+        ok_left = not needle[0].isdigit() or not (
+            before[-1:].isdigit() or (before[-1:] in (".", ",") and before[-2:-1].isdigit())
+        )
+        ok_right = not needle[-1].isdigit() or not (
+            after[:1].isdigit() or (after[:1] in (".", ",") and after[1:2].isdigit())
+        )
+        if ok_left and ok_right:
+            return True
+        start = i + 1
+    return False
+
+
+def text_contains(text: str, phrase: str) -> bool:
+    """True when `phrase` appears in `text` under `normalize_text` matching."""
+    return _contains(normalize_text(text), normalize_text(phrase))
+
+
+def _label(label: str) -> str:
+    return normalize_text(label).replace(" ", "")
+
+
+def _unique_labels(labels: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for lab in labels:
+        n = _label(lab)
+        if n not in out:
+            out.append(n)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Retrieval
+# --------------------------------------------------------------------------------------------
+# llama-index's HitRate and MRR compare `retrieved_ids` with `expected_ids` by plain string
+# equality, so section labels work as "ids". They fit with three guards kept here: they take no
+# k (we pass ranked[:k]), they raise ValueError on an empty list (we return None when nothing is
+# expected and 0.0 when nothing was retrieved), and they compare raw strings (we normalise
+# labels first).
+
+
+@lru_cache(maxsize=1)
+def _llama_metrics():
+    from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
+
+    return HitRate(), MRR()
+
+
+def hit_at_k(ranked: Sequence[str], expected: Sequence[str], k: int) -> float | None:
+    """Hit@k: 1.0 if any expected section label is among the first k ranked labels, else 0.0.
+
+    Range 0.0-1.0, higher is better. None when `expected` is empty (nothing to find).
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    exp = _unique_labels(expected)
+    if not exp:
+        return None
+    top = _unique_labels(ranked)[:k]
+    if not top:
+        return 0.0
+    return float(_llama_metrics()[0].compute(expected_ids=exp, retrieved_ids=top).score)
+
+
+def reciprocal_rank(ranked: Sequence[str], expected: Sequence[str]) -> float | None:
+    """Reciprocal rank (the item's MRR contribution): 1/rank of the first expected label in
+    `ranked` (1-based), 0.0 if none is ranked.
+
+    Range 0.0-1.0, higher is better. None when `expected` is empty.
+    """
+    exp = _unique_labels(expected)
+    if not exp:
+        return None
+    ranked_n = _unique_labels(ranked)
+    if not ranked_n:
+        return 0.0
+    return float(_llama_metrics()[1].compute(expected_ids=exp, retrieved_ids=ranked_n).score)
+
+
+# --------------------------------------------------------------------------------------------
+# Facts, forbidden strings, citations, refusal, language
+# --------------------------------------------------------------------------------------------
+
+
+def missing_facts(answer_text: str, must_contain: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The fact groups of which no accepted spelling appears in the answer (in input order)."""
+    hay = normalize_text(answer_text)
+    return [list(g) for g in must_contain if not any(_contains(hay, normalize_text(s)) for s in g)]
+
+
+def fact_recall(answer_text: str, must_contain: Sequence[Sequence[str]]) -> float | None:
+    """Share of fact groups found in the answer (a group is found when any of its spellings is).
+
+    Range 0.0-1.0, higher is better. None when the item lists no fact.
+    """
+    if not must_contain:
+        return None
+    return 1.0 - len(missing_facts(answer_text, must_contain)) / len(must_contain)
+
+
+def all_facts(answer_text: str, must_contain: Sequence[Sequence[str]]) -> bool | None:
+    """True when every fact group is found. None when the item lists no fact."""
+    if not must_contain:
+        return None
+    return not missing_facts(answer_text, must_contain)
+
+
+def forbidden_found(answer_text: str, must_not_contain: Sequence[str]) -> list[str]:
+    """The `must_not_contain` strings present in the answer (same matching as facts).
+    An empty list is good."""
+    hay = normalize_text(answer_text)
+    return [s for s in must_not_contain if _contains(hay, normalize_text(s))]
+
+
+def has_forbidden(answer_text: str, must_not_contain: Sequence[str]) -> bool:
+    """True (bad) when any `must_not_contain` string is present in the answer."""
+    return bool(forbidden_found(answer_text, must_not_contain))
+
+
+def _cited_labels(citations: Iterable[Mapping[str, Any] | str]) -> list[str]:
+    return [c if isinstance(c, str) else str(c.get("section", "")) for c in citations]
+
+
+def citation_hit(citations: Sequence[Mapping[str, Any] | str], expected: Sequence[str]) -> bool | None:
+    """True when every expected section is cited (citations: public citation dicts or labels).
+
+    None when no section is expected.
+    """
+    exp = _unique_labels(expected)
+    if not exp:
+        return None
+    cited = set(_unique_labels(_cited_labels(citations)))
+    return all(e in cited for e in exp)
+
+
+def citation_precision(
+    citations: Sequence[Mapping[str, Any] | str], expected: Sequence[str]
+) -> float | None:
+    """Share of the distinct cited sections that are expected.
+
+    Range 0.0-1.0, higher is better. None when nothing is cited or no section is expected.
+    """
+    exp = set(_unique_labels(expected))
+    cited = _unique_labels(_cited_labels(citations))
+    if not exp or not cited:
+        return None
+    return sum(c in exp for c in cited) / len(cited)
+
+
+def refusal_correct(refused: bool, expect_refusal: bool) -> bool:
+    """True when the assistant refused exactly when the item expects a refusal."""
+    return bool(refused) == bool(expect_refusal)
+
+
+def refusal_recall(refused: Sequence[bool], expect_refusal: Sequence[bool]) -> float | None:
+    """Share of the items expecting a refusal that were refused.
+
+    Range 0.0-1.0, higher is better. None when no item expects a refusal.
+    """
+    hits = [r for r, e in zip(refused, expect_refusal, strict=True) if e]
+    return sum(map(bool, hits)) / len(hits) if hits else None
+
+
+def false_refusal_rate(refused: Sequence[bool], expect_refusal: Sequence[bool]) -> float | None:
+    """Share of the answerable items (no refusal expected) that were refused.
+
+    Range 0.0-1.0, LOWER is better. None when every item expects a refusal.
+    """
+    ans = [r for r, e in zip(refused, expect_refusal, strict=True) if not e]
+    return sum(map(bool, ans)) / len(ans) if ans else None
+
+
+def language_match(answer_language: str, expected_lang: str) -> bool:
+    """True when the answer's language code is the question's ("fr"/"en")."""
+    return answer_language.strip().lower() == expected_lang.strip().lower()
+
+
+# --------------------------------------------------------------------------------------------
+# Invented details: phones, e-mails, URLs, € amounts
+# --------------------------------------------------------------------------------------------
+
+
+class Detail(BaseModel):
+    """A checkable detail found in a text.
+
+    text: as written (after NFKC). value: the normalised form compared with the guide:
+    phone -> digits only, "+33 5 …" written "05 …"; email -> lower case; url -> lower case
+    without scheme, "www.", trailing punctuation or "/"; amount -> the decimal value in euros
+    as a plain string ("1.3", "15000", "7000000000").
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["phone", "email", "url", "amount"]
+    text: str
+    value: str
+
+
+_SEP = r"[\s.\-]?"
+_PHONE = re.compile(
+    rf"(?<![\d+])(?:(?:\+|00)33{_SEP}(?:\(0\){_SEP})?|0{_SEP})(?:\d{_SEP}){{8}}\d(?!\d)"
+)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}«»]+", re.IGNORECASE)
+_BARE_DOMAIN = re.compile(
+    r"(?<![\w@./-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:fr|com|org|net|eu|info)\b(?:/[^\s<>\"'()\[\]{}«»]*)?",
+    re.IGNORECASE,
+)
+_URL_BREAK = re.compile(r"(?<=[a-z0-9][-/])[ \t]*\n\s*(?=[a-z0-9])")
+_URL_TRAIL = ".,;:!?)]}'\"#/»"
+
+# A number: "15 000", "15.000", "1 234,56", "2,000.50" (grouped), or "300", "1,30", "1.5".
+_NUM = r"(?:\d{1,3}(?:[ .,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)"
+_MULT = r"milliards?|millions?|billions?|mille|mds?|bn|m|k"
+_AMOUNT = re.compile(
+    rf"""
+    (?<!\d)(?<!\d[.,])(?P<n1>{_NUM})                 # 15 000 / 1,30 / 7
+    \s?(?:(?P<m1>{_MULT})\.?\s?(?:d'\s?)?)?          # optional "milliards d'", "M"
+    (?:€|euros?\b|eur\b)                             # the currency, attached
+    |
+    (?:€|\beur\s)\s?(?P<n2>{_NUM})                   # €1.30 / € 15 000
+    (?:\s?(?P<m2>{_MULT})\b)?                        # optional "billion", "m"
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_MULTIPLIERS = {
+    "milliard": 10**9, "billion": 10**9, "md": 10**9, "mds": 10**9, "bn": 10**9,
+    "million": 10**6, "m": 10**6, "mille": 10**3, "k": 10**3,
+}
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+
+
+def parse_number(num: str) -> Decimal:
+    """Value of a French or English written number.
+
+    Spaces are thousands separators. With both "." and ",", the last one is the decimal mark.
+    With one kind only: repeated, or followed by exactly 3 digits, it separates thousands
+    ("15.000", "2,000" -> 15000, 2000); otherwise it is the decimal mark ("1,30", "1.5").
+    """
+    s = _WS.sub("", num)
+    if "." in s and "," in s:
+        dec = "." if s.rfind(".") > s.rfind(",") else ","
+        grp = "," if dec == "." else "."
+        s = s.replace(grp, "").replace(dec, ".")
+    else:
+        for mark in (".", ","):
+            if mark in s:
+                tail = s.rsplit(mark, 1)[1]
+                if s.count(mark) > 1 or len(tail) == 3:
+                    s = s.replace(mark, "")
+                else:
+                    s = s.replace(mark, ".")
+    try:
+        return Decimal(s)
+    except InvalidOperation as e:  # pragma: no cover - the regex only hands over digits
+        raise ValueError(f"not a number: {num!r}") from e
+
+
+def _decimal_str(d: Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def _phone_value(text: str) -> str:
+    t = text.replace("(0)", "")
+    digits = re.sub(r"\D", "", t)
+    if t.startswith("+33"):
+        digits = "0" + digits[2:]
+    elif t.startswith("0033"):
+        digits = "0" + digits[4:]
+    return digits
+
+
+def _url_value(text: str) -> str:
+    u = text.lower()
+    u = re.sub(r"^https?://", "", u)
+    u = re.sub(r"^www\.", "", u)
+    return u.rstrip(_URL_TRAIL)
+
+
+def extract_details(text: str) -> list[Detail]:
+    """Every phone number, e-mail, URL and € amount of `text`, deduplicated by (kind, value),
+    in order of appearance within each kind.
+
+    Phones: French numbers of 10 digits ("05 49 37 56 30", "05.49.37.56.30", "0549375630",
+    "0 800 122 500") or "+33 5 …". Amounts count only with "€", "euro(s)" or "EUR" attached,
+    before or after the number, optionally with a multiplier ("7 milliards d'€", "€2 million",
+    "3 M€"); "10.000 habitants" is not money.
+    """
+    t = _nfkc(text)
+    found: list[Detail] = []
+
+    def add(kind: str, raw: str, value: str) -> None:
+        if value and not any(d.kind == kind and d.value == value for d in found):
+            found.append(Detail(kind=kind, text=raw.strip(), value=value))
+
+    for m in _PHONE.finditer(t):
+        add("phone", m.group(0), _phone_value(m.group(0)))
+    taken: list[tuple[int, int]] = []
+    for m in _EMAIL.finditer(t):
+        add("email", m.group(0), m.group(0).lower())
+        taken.append(m.span())
+    for m in _URL.finditer(t):
+        raw = m.group(0).rstrip(_URL_TRAIL) or m.group(0)
+        add("url", raw, _url_value(raw))
+        taken.append(m.span())
+    for m in _BARE_DOMAIN.finditer(t):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        raw = m.group(0).rstrip(_URL_TRAIL)
+        add("url", raw, _url_value(raw))
+    for m in _AMOUNT.finditer(t):
+        num = m.group("n1") or m.group("n2")
+        mult = (m.group("m1") or m.group("m2") or "").lower()
+        value = parse_number(num)
+        if mult:
+            value *= _MULTIPLIERS[mult.rstrip("s") if mult not in _MULTIPLIERS else mult]
+        add("amount", m.group(0), _decimal_str(value))
+    return found
+
+
+class _Evidence:
+    """The details a body of text supports, ready for membership tests."""
+
+    def __init__(self, text: str) -> None:
+        nf = _nfkc(text).lower()
+        # a URL broken across lines after "-" or "/" is joined again
+        self.joined = _URL_BREAK.sub("", nf)
+        own = extract_details(text)
+        self.phones = {d.value for d in own if d.kind == "phone"}
+        self.emails = {d.value for d in own if d.kind == "email"}
+        self.amounts = {d.value for d in own if d.kind == "amount"}
+
+    def _url_in(self, value: str, hay: str) -> bool:
+        pat = re.compile(r"(?<![a-z0-9-])" + re.escape(value) + r"(?![a-z0-9_-])")
+        return bool(pat.search(hay))
+
+    def supports(self, d: Detail) -> bool:
+        if d.kind == "phone":
+            return d.value in self.phones
+        if d.kind == "email":
+            return d.value in self.emails
+        if d.kind == "amount":
+            return d.value in self.amounts
+        # url: found whole (not cut inside a longer name), also when the guide's text lost the
+        # hyphen at a line break (hyphenation repair)
+        return self._url_in(d.value, self.joined) or self._url_in(
+            d.value.replace("-", ""), self.joined.replace("-", "")
+        )
+
+
+def invented_details(answer_text: str, corpus_text: str) -> list[Detail]:
+    """Details of the answer (see `extract_details`) that appear nowhere in the corpus.
+    An empty list is good."""
+    ev = _Evidence(corpus_text)
+    return [d for d in extract_details(answer_text) if not ev.supports(d)]
+
+
+def unsupported_details(
+    answer_text: str, cited_sections: Sequence[str], section_texts: Mapping[str, str]
+) -> list[Detail]:
+    """Details of the answer absent from the texts of the sections it cites (stricter than
+    `invented_details`: a detail of another section, or any detail of an answer citing
+    nothing, is unsupported). Labels missing from `section_texts` support nothing.
+    An empty list is good."""
+    by_label = {_label(k): v for k, v in section_texts.items()}
+    texts = [by_label.get(lab, "") for lab in _unique_labels(cited_sections)]
+    ev = _Evidence("\n\n".join(texts))
+    return [d for d in extract_details(answer_text) if not ev.supports(d)]
+
+
+# --------------------------------------------------------------------------------------------
+# Per item and aggregate
+# --------------------------------------------------------------------------------------------
+
+
+class ItemScore(BaseModel):
+    """All per-item values. Ranges as in the metric functions; None = not applicable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    type: ItemType
+    lang: Language
+    expect_refusal: bool
+    refused: bool
+    refusal_correct: bool
+    language_match: bool
+    hit_at_1: float | None
+    hit_at_3: float | None
+    hit_at_5: float | None
+    reciprocal_rank: float | None
+    fact_recall: float | None
+    all_facts: bool | None
+    missing_facts: list[list[str]] = []
+    citation_hit: bool | None
+    citation_precision: float | None
+    forbidden: bool = Field(description="True (bad) when a must_not_contain string is present")
+    forbidden_found: list[str] = []
+    invented: list[Detail] = Field(default=[], description="details absent from the corpus")
+    unsupported: list[Detail] = Field(default=[], description="details absent from the cited sections")
+    latency_s: float | None = None
+
+
+def score_item(
+    item: EvalItem,
+    answer: Mapping[str, Any] | Answer,
+    ranked_sections: Sequence[str],
+    corpus_text: str,
+    section_texts: Mapping[str, str],
+) -> ItemScore:
+    """Score one answer (public dict shape, or an `Answer` record) against its eval item."""
+    if isinstance(answer, Answer):
+        answer = answer.to_public(item.id)
+    text = str(answer.get("answer") or "")
+    citations = list(answer.get("citations") or [])
+    cited = _cited_labels(citations)
+    refused = bool(answer.get("refused", False))
+    latency = answer.get("latency_s")
+    found_forbidden = forbidden_found(text, item.must_not_contain)
+    hits = {k: hit_at_k(ranked_sections, item.expected_sources, k) for k in HIT_KS}
+    return ItemScore(
+        id=item.id,
+        type=item.type,
+        lang=item.lang,
+        expect_refusal=item.expect_refusal,
+        refused=refused,
+        refusal_correct=refusal_correct(refused, item.expect_refusal),
+        language_match=language_match(str(answer.get("language", "")), item.lang),
+        hit_at_1=hits[1],
+        hit_at_3=hits[3],
+        hit_at_5=hits[5],
+        reciprocal_rank=reciprocal_rank(ranked_sections, item.expected_sources),
+        fact_recall=fact_recall(text, item.must_contain),
+        all_facts=all_facts(text, item.must_contain),
+        missing_facts=missing_facts(text, item.must_contain),
+        citation_hit=citation_hit(cited, item.expected_sources),
+        citation_precision=citation_precision(cited, item.expected_sources),
+        forbidden=bool(found_forbidden),
+        forbidden_found=found_forbidden,
+        invented=invented_details(text, corpus_text),
+        unsupported=unsupported_details(text, cited, section_texts),
+        latency_s=float(latency) if latency is not None else None,
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """q-th percentile (0-100) with linear interpolation between closest ranks (numpy's
+    default). None for an empty sequence."""
+    if not values:
+        return None
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100.0
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+# aggregate key -> (ItemScore getter, what it means). All "higher is better" except *_rate
+# keys of forbidden/invented/unsupported/false refusals.
+_MEANS = {
+    "hit@1": lambda s: s.hit_at_1,
+    "hit@3": lambda s: s.hit_at_3,
+    "hit@5": lambda s: s.hit_at_5,
+    "mrr": lambda s: s.reciprocal_rank,
+    "fact_recall": lambda s: s.fact_recall,
+    "all_facts": lambda s: s.all_facts,
+    "citation_hit": lambda s: s.citation_hit,
+    "citation_precision": lambda s: s.citation_precision,
+    "refusal_accuracy": lambda s: s.refusal_correct,
+    "refusal_recall": lambda s: s.refused if s.expect_refusal else None,
+    "false_refusal_rate": lambda s: s.refused if not s.expect_refusal else None,
+    "language_match": lambda s: s.language_match,
+    "forbidden_rate": lambda s: s.forbidden,
+    "invented_rate": lambda s: bool(s.invented),
+    "unsupported_rate": lambda s: bool(s.unsupported),
+}
+
+
+def _summary(scores: Sequence[ItemScore]) -> dict[str, Any]:
+    out: dict[str, Any] = {"n": len(scores)}
+    counts: dict[str, int] = {}
+    for key, get in _MEANS.items():
+        vals = [float(v) for s in scores if (v := get(s)) is not None]
+        out[key] = sum(vals) / len(vals) if vals else None
+        counts[key] = len(vals)
+    out["invented_total"] = sum(len(s.invented) for s in scores)
+    out["unsupported_total"] = sum(len(s.unsupported) for s in scores)
+    lat = [s.latency_s for s in scores if s.latency_s is not None]
+    out["latency_p50_s"] = percentile(lat, 50)
+    out["latency_p95_s"] = percentile(lat, 95)
+    counts["latency"] = len(lat)
+    out["counts"] = counts
+    return out
+
+
+def aggregate(
+    scores: Sequence[ItemScore], by: Literal["type", "lang"] | None = None
+) -> dict[str, Any]:
+    """Means over items, ignoring None, with the number of items each mean is over.
+
+    by=None: one dict {"n", "hit@1", "hit@3", "hit@5", "mrr", "fact_recall", "all_facts",
+    "citation_hit", "citation_precision", "refusal_accuracy", "refusal_recall",
+    "false_refusal_rate", "language_match", "forbidden_rate", "invented_rate",
+    "unsupported_rate", "invented_total", "unsupported_total", "latency_p50_s",
+    "latency_p95_s", "counts": {key: n}}. Every mean is 0.0-1.0 (None when no item applies);
+    higher is better except false_refusal_rate, forbidden_rate, invented_rate and
+    unsupported_rate (share of items with at least one such problem: lower is better).
+    by="type" or "lang": {group value: that dict}, groups sorted.
+    """
+    if by is None:
+        return _summary(scores)
+    if by not in ("type", "lang"):
+        raise ValueError(f'by must be None, "type" or "lang", got {by!r}')
+    groups: dict[str, list[ItemScore]] = {}
+    for s in scores:
+        groups.setdefault(getattr(s, by), []).append(s)
+    return {g: _summary(groups[g]) for g in sorted(groups)}
