@@ -80,6 +80,7 @@ class Section(Record):
     contacts: list[Contact] = []
     funding: list[Funding] = []
     text: str
+    line_pages: list[int] = Field(default=[], description="page of each line of `text`, 1-based")
 
     @property
     def citation(self) -> str:

