@@ -1,0 +1,146 @@
+"""The chat page (Gradio): French interface, example questions, answers with a sources panel
+and links that open the guide PDF at the cited page.
+
+The assistant (embedder + index) loads once per process, in a background thread, while the
+page shows a status line; every session shares it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+import gradio as gr
+
+from guide_assistant.assistant.service import Assistant
+from guide_assistant.config import Settings
+from guide_assistant.errors import GuideAssistantError
+from guide_assistant.records import Answer, Turn
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "Comment financer des petits déjeuners à l'école ?",
+    "Qui contacter pour la cantine à 1 € ?",
+    "Qu'est-ce qui existe pour les 16-25 ans ?",
+    "How can my town help people in debt?",
+]
+TITLE = "Assistant du guide des élus — Stratégie nationale de prévention et de lutte contre la pauvreté"
+INTRO = ("Posez une question sur le guide de la conférence régionale du 7 juillet 2021 (Occitanie). "
+         "Chaque réponse cite l'atelier et la page du guide. *Questions in English are answered in English.*")
+
+
+class AssistantHolder:
+    """Loads the assistant once, in the background; `status` is the page's status line."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.assistant: Assistant | None = None
+        self.status = "⏳ Chargement de l'index (première utilisation : construction, environ une minute)…"
+        self._thread = threading.Thread(target=self._load, daemon=True)
+
+    def start(self) -> "AssistantHolder":
+        self._thread.start()
+        return self
+
+    def _load(self) -> None:
+        try:
+            self.assistant = Assistant.from_settings(self.settings, show_progress=True)
+            n = len(self.assistant.index.sections)
+            self.status = f"✅ Prêt — {n} sections du guide indexées."
+        except GuideAssistantError as exc:
+            self.status = f"❌ {exc}"
+            log.error("%s", exc)
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+
+def pdf_link(settings: Settings, source: str, page: int) -> str:
+    """URL that opens `source` (a corpus PDF) at `page` through Gradio's file route."""
+    path = (settings.ingest.corpus_dir / source).resolve()
+    return f"/gradio_api/file={quote(str(path))}#page={page}"
+
+
+def sources_markdown(answer: Answer, settings: Settings, source: str) -> str:
+    """The sources panel: section, title, clickable pages, and the quoted passage."""
+    if not answer.citations:
+        return "*Aucune source : le guide ne couvre pas cette question.*"
+    rows = []
+    for c in answer.citations:
+        pages = ", ".join(f"[p. {p}]({pdf_link(settings, source, p)})" for p in c.pages)
+        rows.append(f"- **{c.section}** — {c.title} ({pages})\n  > {c.quote}")
+    return "\n".join(rows)
+
+
+def message_text(content) -> str:
+    """Text of a Gradio message content: a string, or a list of parts {"type": "text", "text"}."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else [content]
+    return "\n".join(p.get("text", "") for p in parts if isinstance(p, dict))
+
+
+def history_turns(messages: list[dict]) -> list[Turn]:
+    """Gradio chat messages → our Turn records (text content only)."""
+    return [Turn(role=m["role"], content=message_text(m["content"]))
+            for m in messages if m.get("role") in ("user", "assistant")]
+
+
+def build_app(holder: AssistantHolder) -> gr.Blocks:
+    """The Blocks app. API endpoints: `/respond` (chat) and `/ask` (one question → JSON)."""
+    settings = holder.settings
+
+    def respond(message: str, messages: list[dict]):
+        messages = list(messages or [])
+        if holder.assistant is None:
+            return messages, "", holder.status
+        try:
+            answer = holder.assistant.ask(message, history_turns(messages))
+        except GuideAssistantError as exc:
+            return messages, f"⚠️ {exc}", holder.status
+        messages += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.answer}]
+        source = next(iter(holder.assistant.index.sections.values())).source
+        return messages, sources_markdown(answer, settings, source), holder.status
+
+    def ask_json(question: str) -> dict:
+        if holder.assistant is None:
+            raise gr.Error(holder.status)
+        try:
+            return holder.assistant.ask(question).to_public()
+        except GuideAssistantError as exc:
+            raise gr.Error(str(exc))
+
+    with gr.Blocks(title="Assistant du guide des élus", analytics_enabled=False) as demo:
+        gr.Markdown(f"## {TITLE}\n{INTRO}")
+        status = gr.Markdown(holder.status)
+        chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=None)
+        box = gr.Textbox(label="Votre question", placeholder="Ex. : Comment financer des petits déjeuners à l'école ?")
+        with gr.Row():
+            send = gr.Button("Envoyer", variant="primary")
+            clear = gr.Button("Nouvelle conversation")
+        gr.Examples(EXAMPLES, inputs=box, label="Exemples")
+        with gr.Accordion("Sources de la dernière réponse", open=False):
+            sources = gr.Markdown()
+        timer = gr.Timer(1.0)
+        timer.tick(lambda: (holder.status, gr.Timer(active=holder.assistant is None)), outputs=[status, timer],
+                   api_name=False)
+        for trigger in (box.submit, send.click):
+            trigger(respond, [box, chatbot], [chatbot, sources, status], api_name="respond").then(
+                lambda: "", outputs=box, api_name=False)
+        clear.click(lambda: ([], ""), outputs=[chatbot, sources], api_name=False)
+        gr.api(ask_json, api_name="ask")
+    return demo
+
+
+def launch(settings: Settings, block: bool = True) -> gr.Blocks:
+    """Start the chat page on settings.app.host:port (127.0.0.1 by default)."""
+    holder = AssistantHolder(settings).start()
+    demo = build_app(holder)
+    demo.queue(default_concurrency_limit=1)
+    demo.launch(server_name=settings.app.host, server_port=settings.app.port, share=False,
+                allowed_paths=[str(Path(settings.ingest.corpus_dir).resolve())], prevent_thread_lock=not block,
+                show_error=True, quiet=not block)
+    return demo

@@ -1,0 +1,134 @@
+"""`guide-assistant`: a thin command line over the library (ingest, index, ask, chat)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from guide_assistant.config import Settings
+from guide_assistant.errors import GuideAssistantError, IndexMismatchError, IndexMissingError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Assistant for local elected officials on the poverty-prevention strategy guide.")
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress and retrieval details")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "faiss.loader", "root", "llama_index.core.indices.loading"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"Error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def ingest(as_json: bool = typer.Option(False, "--json", help="print the section records as JSON")) -> None:
+    """Read the corpus PDFs and print the sections found (nothing is written)."""
+    from guide_assistant.ingest.pipeline import ingest as run_ingest
+
+    try:
+        corpus = run_ingest(Settings().ingest.corpus_dir)
+    except GuideAssistantError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps([s.model_dump() for s in corpus.sections], ensure_ascii=False, indent=1))
+        return
+    for s in corpus.sections:
+        facts = f"{len(s.speakers)} speakers, {len(s.contacts)} contacts, {len(s.funding)} amounts"
+        typer.echo(f"{s.citation:<32} {s.title[:60]:<60} {facts}")
+
+
+@app.command()
+def index(rebuild: bool = typer.Option(False, "--rebuild", help="rebuild even if the index is up to date")) -> None:
+    """Build the index (embeddings + FAISS) unless an up-to-date one exists."""
+    from guide_assistant.index.store import build_index, load_index
+
+    settings = Settings()
+    try:
+        if not rebuild:
+            try:
+                loaded = load_index(settings)
+                typer.echo(f"Index up to date: {len(loaded.chunks)} chunks in {settings.index.index_dir}")
+                return
+            except (IndexMissingError, IndexMismatchError) as exc:
+                typer.echo(f"{exc}\nBuilding…" if isinstance(exc, IndexMismatchError) else "Building the index…")
+        loaded = build_index(settings)
+    except GuideAssistantError as exc:
+        _fail(exc)
+    typer.echo(f"Index built: {len(loaded.chunks)} chunks, {len(loaded.sections)} sections, "
+               f"embedder {loaded.manifest['embedder']}, in {settings.index.index_dir}")
+
+
+def _print_answer(answer) -> None:
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("\nSources:")
+        for c in answer.citations:
+            pages = ", ".join(map(str, c.pages))
+            typer.echo(f"  - {c.section} — {c.title} (p. {pages}): « {c.quote[:160]} »")
+
+
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="the question, in French or English"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object (public contract v1)"),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="JSON Lines file of {id, question, history?}"),
+    out: Optional[Path] = typer.Option(None, "--out", help="where --batch writes its JSON Lines"),
+    mode: str = typer.Option("extractive", "--mode", help="answer mode: extractive"),
+) -> None:
+    """Answer a question (or a batch of questions) from the guide, with sources."""
+    from guide_assistant.assistant.service import Assistant
+    from guide_assistant.batch import read_batch, run_batch, write_jsonl_atomic
+
+    if (batch is None) == (question is None):
+        _fail(GuideAssistantError("Give either a QUESTION or --batch IN.jsonl --out OUT.jsonl."))
+    if batch is not None and out is None:
+        _fail(GuideAssistantError("--batch needs --out OUT.jsonl."))
+    try:
+        settings = Settings(answer={"mode": mode})
+        items = read_batch(batch) if batch is not None else None
+        assistant = Assistant.from_settings(settings)
+        if items is not None:
+            records = run_batch(assistant, items, show_progress=sys.stderr.isatty())
+            write_jsonl_atomic(out, records)
+            typer.echo(f"{len(records)} answers written to {out}")
+            return
+        answer = assistant.ask(question)
+    except GuideAssistantError as exc:
+        _fail(exc)
+    except ValueError as exc:  # pydantic: e.g. an unknown --mode
+        _fail(GuideAssistantError(f"Invalid option: {exc}"))
+    if as_json:
+        typer.echo(json.dumps(answer.to_public(), ensure_ascii=False, indent=1))
+    else:
+        _print_answer(answer)
+    logging.getLogger(__name__).info("retrieval: %s", answer.debug)
+
+
+@app.command()
+def chat(
+    host: Optional[str] = typer.Option(None, "--host", help="address to bind (default 127.0.0.1)"),
+    port: Optional[int] = typer.Option(None, "--port", help="TCP port (default 7860)"),
+) -> None:
+    """Start the chat page (builds the index on first run)."""
+    from guide_assistant.app import launch
+
+    settings = Settings()
+    app_settings = settings.app.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
+    try:
+        launch(settings.model_copy(update={"app": app_settings}))
+    except GuideAssistantError as exc:
+        _fail(exc)
