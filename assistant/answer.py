@@ -71,25 +71,17 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, embedder: BundledEmbedding, max_quotes: int = 3):
+    def __init__(self, embedder: BundledEmbedding, sentence_vectors: dict[str, tuple[list[str], np.ndarray]],
+                 max_quotes: int = 3):
+        """sentence_vectors: section label → (quotable sentences, their (n, dim) embeddings),
+        as persisted with the index."""
         self.embedder = embedder
         self.max_quotes = max_quotes
-        self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}
-
-    def sentence_vectors(self, section: Section) -> tuple[list[str], np.ndarray]:
-        """The section's quotable sentences and their embeddings, (n, dim), computed once."""
-        key = f"{section.source}/{section.label}"
-        if key not in self._sentences:
-            heading_line = section.text.split("\n", 1)[0]
-            sents = [s for s in facts.sentences(section.text)
-                     if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line[:30])]
-            vecs = np.asarray(self.embedder.get_text_embedding_batch(sents), dtype=np.float32) if sents else np.zeros((0, 1))
-            self._sentences[key] = (sents, vecs)
-        return self._sentences[key]
+        self.sentence_vectors = sentence_vectors
 
     def best_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
         """Up to `max_quotes` sentences of `section` that answer `question`, in document order."""
-        sents, vecs = self.sentence_vectors(section)
+        sents, vecs = self.sentence_vectors.get(section.label, ([], None))
         if not sents:
             return []
         qtok = set(tokenize(question, expand_english=True))

@@ -61,7 +61,8 @@ class Assistant:
         self.index = index
         self.settings = settings
         self.retriever = HybridRetriever(index, settings.retrieval)
-        self.answerer = answerer or ExtractiveAnswerer(index.embedder, settings.answer.max_quotes)
+        self.answerer = answerer or ExtractiveAnswerer(index.embedder, index.sentences,
+                                                          settings.answer.max_quotes)
         self.index_text = "\n".join(s.text for s in index.sections.values())
 
     @classmethod

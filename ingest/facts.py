@@ -67,6 +67,14 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for block in blocks for s in _SENTENCE_SPLIT.split(block) if s.strip()]
 
 
+def quotable(text: str) -> list[str]:
+    """Sentences of a section worth quoting: not its heading, not a bare "Label :" line, and
+    longer than 25 characters."""
+    heading_line = text.split("\n", 1)[0]
+    return [s for s in sentences(text)
+            if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line[:30])]
+
+
 def speakers(text: str) -> list[Speaker]:
     """People listed after "Animateur(s) :", "Intervenant(s) :", "Participants :"."""
     found: list[Speaker] = []
