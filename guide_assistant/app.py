@@ -17,7 +17,9 @@ import gradio as gr
 from guide_assistant.assistant.service import Assistant
 from guide_assistant.config import Settings
 from guide_assistant.errors import GuideAssistantError
+from guide_assistant.eval.review_store import REASONS, ReviewStore
 from guide_assistant.records import Answer, Turn
+from guide_assistant.review_tab import build_review_tab, record_feedback
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class AssistantHolder:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.assistant: Assistant | None = None
-        self.status = "⏳ Chargement de l'index (première utilisation : construction, environ une minute)…"
+        self.status = "Chargement de l'index (première utilisation : construction, environ une minute)…"
         self._thread = threading.Thread(target=self._load, daemon=True)
 
     def start(self) -> "AssistantHolder":
@@ -49,9 +51,9 @@ class AssistantHolder:
         try:
             self.assistant = Assistant.from_settings(self.settings, show_progress=True)
             n = len(self.assistant.index.sections)
-            self.status = f"✅ Prêt — {n} sections du guide indexées."
+            self.status = f"Prêt — {n} sections du guide indexées."
         except GuideAssistantError as exc:
-            self.status = f"❌ {exc}"
+            self.status = f"Erreur : {exc}"
             log.error("%s", exc)
 
     def wait(self, timeout: float | None = None) -> None:
@@ -89,8 +91,20 @@ def history_turns(messages: list[dict]) -> list[Turn]:
             for m in messages if m.get("role") in ("user", "assistant")]
 
 
-def build_app(holder: AssistantHolder) -> gr.Blocks:
-    """The Blocks app. API endpoints: `/respond` (chat) and `/ask` (one question → JSON)."""
+def on_like(store: ReviewStore, messages: list[dict], reason: str | None, comment: str,
+            data: gr.LikeData) -> str:
+    """Store a thumbs up/down given with the chat's buttons on an assistant message."""
+    i = data.index if isinstance(data.index, int) else data.index[0]
+    answer = message_text(messages[i]["content"])
+    question = next((message_text(m["content"]) for m in reversed(messages[:i]) if m["role"] == "user"), "")
+    fid = record_feedback(store, question, answer, "up" if data.liked else "down",
+                          reason if not data.liked else None, comment)
+    return f"Merci : avis n°{fid} enregistré."
+
+
+def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
+    """The Blocks app. API endpoints: `/respond` (chat), `/ask` (one question → JSON),
+    `/feedback` (rate an answer), and the review tab's `/review`, `/candidate`, `/export`."""
     settings = holder.settings
 
     def respond(message: str, messages: list[dict]):
@@ -100,7 +114,7 @@ def build_app(holder: AssistantHolder) -> gr.Blocks:
         try:
             answer = holder.assistant.ask(message, history_turns(messages))
         except GuideAssistantError as exc:
-            return messages, f"⚠️ {exc}", holder.status
+            return messages, f"Erreur : {exc}", holder.status
         messages += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.answer}]
         source = next(iter(holder.assistant.index.sections.values())).source
         return messages, sources_markdown(answer, settings, source), holder.status
@@ -113,17 +127,36 @@ def build_app(holder: AssistantHolder) -> gr.Blocks:
         except GuideAssistantError as exc:
             raise gr.Error(str(exc))
 
+    def feedback_api(question: str, answer: str, rating: str, reason: str = "", comment: str = "") -> int:
+        if rating not in ("up", "down"):
+            raise gr.Error('rating must be "up" or "down"')
+        return record_feedback(store, question, answer, rating, reason or None, comment)
+
     with gr.Blocks(title="Assistant du guide des élus", analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n{INTRO}")
         status = gr.Markdown(holder.status)
-        chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=None)
-        box = gr.Textbox(label="Votre question", placeholder="Ex. : Comment financer des petits déjeuners à l'école ?")
-        with gr.Row():
-            send = gr.Button("Envoyer", variant="primary")
-            clear = gr.Button("Nouvelle conversation")
-        gr.Examples(EXAMPLES, inputs=box, label="Exemples")
-        with gr.Accordion("Sources de la dernière réponse", open=False):
-            sources = gr.Markdown()
+        with gr.Tab("Chat"):
+            chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=("Like", "Dislike"))
+            box = gr.Textbox(label="Votre question",
+                             placeholder="Ex. : Comment financer des petits déjeuners à l'école ?")
+            with gr.Row():
+                send = gr.Button("Envoyer", variant="primary")
+                clear = gr.Button("Nouvelle conversation")
+            gr.Examples(EXAMPLES, inputs=box, label="Exemples")
+            with gr.Accordion("Sources de la dernière réponse", open=False):
+                sources = gr.Markdown()
+            with gr.Accordion("Votre avis (pouce levé / baissé sous chaque réponse)", open=False):
+                reason = gr.Radio(list(REASONS), label="Raison d'un pouce baissé (facultatif)")
+                comment = gr.Textbox(label="Commentaire (facultatif)")
+                fb_status = gr.Markdown()
+
+            def like(messages: list[dict], why: str | None, note: str, data: gr.LikeData) -> str:
+                return on_like(store, messages, why, note, data)
+
+            chatbot.like(like, [chatbot, reason, comment], fb_status, api_name=False)
+        with gr.Tab("Revue"):
+            build_review_tab(store, settings.app.runs_dir, settings.app.candidates_file,
+                             labels=lambda: [] if holder.assistant is None else list(holder.assistant.index.sections))
         timer = gr.Timer(1.0)
         timer.tick(lambda: (holder.status, gr.Timer(active=holder.assistant is None)), outputs=[status, timer],
                    api_name=False)
@@ -132,13 +165,14 @@ def build_app(holder: AssistantHolder) -> gr.Blocks:
                 lambda: "", outputs=box, api_name=False)
         clear.click(lambda: ([], ""), outputs=[chatbot, sources], api_name=False)
         gr.api(ask_json, api_name="ask")
+        gr.api(feedback_api, api_name="feedback")
     return demo
 
 
 def launch(settings: Settings, block: bool = True) -> gr.Blocks:
     """Start the chat page on settings.app.host:port (127.0.0.1 by default)."""
     holder = AssistantHolder(settings).start()
-    demo = build_app(holder)
+    demo = build_app(holder, ReviewStore(settings.app.review_db))
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=settings.app.host, server_port=settings.app.port, share=False,
                 allowed_paths=[str(Path(settings.ingest.corpus_dir).resolve())], prevent_thread_lock=not block,

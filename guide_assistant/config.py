@@ -63,6 +63,10 @@ class AnswerSettings(_Stage):
 class AppSettings(_Stage):
     host: str = Field("127.0.0.1", description="address the chat page binds")
     port: int = Field(7860, ge=1, le=65535, description="TCP port of the chat page")
+    review_db: Path = Field(Path("var/review.sqlite3"), description="SQLite file of feedback and reviews")
+    runs_dir: Path = Field(Path("eval/runs"), description="where `guide-assistant eval` writes its runs")
+    candidates_file: Path = Field(Path("eval/candidates.jsonl"),
+                                  description="candidate eval items made from thumbs-down feedback")
 
 
 class Settings(BaseSettings):
