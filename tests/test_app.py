@@ -1,0 +1,136 @@
+"""The real Gradio chat page, started on a free loopback port and driven over HTTP."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import httpx
+import pytest
+
+from conftest import GUIDE, make_settings
+
+BREAKFAST = "Comment financer des petits déjeuners à l'école ?"
+READY_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(index_dir, tmp_path_factory):
+    from guide_assistant.app import launch
+    from guide_assistant.config import AppSettings
+
+    port = free_port()
+    tmp = tmp_path_factory.mktemp("app")
+    app = {"host": "127.0.0.1", "port": port}
+    # whatever the page writes (feedback database, review files) goes to a temporary folder
+    for key, value in {"review_db": tmp / "review.sqlite3", "runs_dir": tmp / "runs",
+                       "candidates_file": tmp / "candidates.jsonl"}.items():
+        if key in AppSettings.model_fields:
+            app[key] = str(value)
+    settings = make_settings(index_dir, app=app)
+    demo = launch(settings, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    last_error = None
+    while time.monotonic() < deadline:  # the assistant loads in a background thread
+        try:
+            client.predict("atelier 1", api_name="/ask")
+            break
+        except Exception as exc:  # AppError while the status says "loading"
+            last_error = exc
+            time.sleep(1)
+    else:
+        pytest.fail(f"the app did not become ready in {READY_TIMEOUT_S} s: {last_error}")
+    return client
+
+
+def text_of(content) -> str:
+    from guide_assistant.app import message_text
+
+    return message_text(content)
+
+
+def test_api_lists_the_endpoints(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert "/ask" in endpoints and "/respond" in endpoints
+
+
+def test_ask_returns_public_json(client):
+    out = client.predict(BREAKFAST, api_name="/ask")
+    assert list(out) == ["id", "question", "answer", "refused", "language", "mode", "citations", "latency_s"]
+    assert out["refused"] is False
+    assert out["language"] == "fr"
+    assert out["citations"][0]["section"] == "Atelier n°2"
+    assert out["citations"][0]["pages"] == [7]
+    assert set(out["citations"][0]) == {"section", "title", "pages", "quote"}
+    assert "1,30 €" in out["answer"]
+
+
+def test_ask_refusal_over_http(client):
+    out = client.predict("recette de la tarte tatin", api_name="/ask")
+    assert out["refused"] is True
+    assert out["citations"] == []
+    assert "eric.pelisson@occitanie.gouv.fr" in out["answer"]
+
+
+def test_ask_empty_question_is_an_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as err:
+        client.predict("   ", api_name="/ask")
+    assert "empty" in str(err.value)
+
+
+def test_respond_chat_sources_and_pdf_link(client, app_url):
+    messages, sources, status = client.predict(BREAKFAST, [], api_name="/respond")
+    assert "Prêt" in status and "28 sections" in status
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert text_of(messages[0]["content"]) == BREAKFAST
+    assert "1,30 €" in text_of(messages[1]["content"])
+    assert "Atelier n°2" in sources
+    links = re.findall(r"\((/gradio_api/file=[^)\s]+)\)", sources)
+    assert links, sources
+    assert all(link.endswith("#page=7") for link in links)
+    path = links[0].split("#")[0]
+    assert path.endswith(GUIDE.name)
+    resp = httpx.get(app_url.rstrip("/") + path, timeout=30)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/pdf")
+    assert resp.content == GUIDE.read_bytes()
+
+
+def test_respond_follow_up_uses_chat_history(client):
+    messages, _, _ = client.predict(BREAKFAST, [], api_name="/respond")
+    messages, sources, _ = client.predict("Et qui dois-je contacter ?", messages, api_name="/respond")
+    assert len(messages) == 4
+    assert text_of(messages[2]["content"]) == "Et qui dois-je contacter ?"
+    assert "DSDEN" in text_of(messages[3]["content"])
+    assert sources.startswith("- **Atelier n°2**")
+
+
+def test_respond_refusal_has_no_sources(client):
+    messages, sources, _ = client.predict("Quel est le montant du RSA ?", [], api_name="/respond")
+    assert "eric.pelisson@occitanie.gouv.fr" in text_of(messages[-1]["content"])
+    assert sources == "*Aucune source : le guide ne couvre pas cette question.*"
+
+
+def test_file_route_serves_only_the_corpus(client, app_url):
+    resp = httpx.get(app_url.rstrip("/") + "/gradio_api/file=/etc/passwd", timeout=30)
+    assert resp.status_code in (403, 404)
