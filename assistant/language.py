@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœ']+")
+_WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœáíóúñãõß']+")
 FRENCH = set("""le la les un une des du de d l qu que qui quoi quel quelle quels quelles est sont et ou
 où à au aux pour par sur dans avec sans ce cet cette ces mon ma mes ma notre nos votre vos je j nous
 vous il elle ils elles on comment combien pourquoi quand dois peut peux faut-il y a-t-il ne pas plus
@@ -32,7 +32,7 @@ def detect_language(text: str) -> str:
     words = [w.strip("'") for w in words]
     fr = sum(w in FRENCH for w in words) + 0.5 * sum(ch in "àâçéèêëîïôûùœ" for ch in text.lower())
     en = sum(w in ENGLISH for w in words)
-    other = sum(w in OTHER for w in words)
+    other = sum(w in OTHER for w in words) + 0.5 * sum(ch in "áíóúñãõß¿¡" for ch in text.lower())
     if other > max(fr, en):
         return "other"
     return "en" if en > fr else "fr"

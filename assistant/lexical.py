@@ -10,6 +10,7 @@ that "breakfast" finds "petit déjeuner".
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 
@@ -18,6 +19,9 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
 
 from guide_assistant.records import Chunk
+
+# bm25s sets its logger to DEBUG on import, which prints on every index build; put it back.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMER = Stemmer.Stemmer("french")

@@ -176,8 +176,6 @@ def test_other_language_refused_with_language_message(assistant, question):
     assert a.debug["refusal"] == "language"
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: assistant/language.py reads '¿Cómo … en la escuela?' as "
-                                       "French (_WORD drops 'ó', so 'cómo' never matches OTHER; 'la' counts as French)")
 def test_spanish_refused_with_language_message(assistant):
     assert detect_language("¿Cómo puedo financiar desayunos en la escuela?") == "other"
     a = assistant.ask("¿Cómo puedo financiar desayunos en la escuela?")
