@@ -132,3 +132,27 @@ def chat(
         launch(settings.model_copy(update={"app": app_settings}))
     except GuideAssistantError as exc:
         _fail(exc)
+
+
+@app.command("eval")
+def eval_(
+    questions: Optional[Path] = typer.Option(None, "--questions", help="JSONL eval set (default: the packaged "
+                                             "eval/questions.jsonl)"),
+    out: Path = typer.Option(Path("eval/runs"), "--out", help="folder receiving the timestamped run folder"),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="a previous run folder to compare with"),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also score BM25-only, dense-only "
+                                   "and hybrid retrieval"),
+) -> None:
+    """Run the eval set, score every answer, write metrics, answers and an HTML/Markdown report."""
+    from guide_assistant.eval.runner import run_eval
+
+    try:
+        result = run_eval(questions=questions, out_dir=out, compare=compare, baselines=baselines,
+                          settings=Settings(), show_progress=sys.stderr.isatty())
+    except GuideAssistantError as exc:
+        _fail(exc)
+    typer.echo(result.summary_text)
+    if result.comparison is not None:
+        s = result.comparison["summary"]
+        typer.echo(f"\nCompared with {s['against']}: {len(s['regressed'])} regressed, {len(s['improved'])} improved.")
+    typer.echo(f"\nReport: {result.run_dir / 'report.html'}")
