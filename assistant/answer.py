@@ -106,6 +106,10 @@ class ExtractiveAnswerer:
         for k, hit in enumerate(used):
             section = sections[hit.label]
             quotes = self.best_sentences(question, section, qvec)
+            if section.kind == "linked-page":
+                parts.append(render_linked_page(language, section, quotes, sections, primary=k == 0))
+                citations += linked_page_citations(section, quotes, sections)
+                continue
             parts.append(render_section(question, language, section, quotes, primary=k == 0))
             for q in quotes:
                 citations.append(Citation(section=section.label, title=section.title,
@@ -171,4 +175,43 @@ def render_section(question: str, language: str, section: Section, quotes: list[
     card = contact_card(section, language)
     if card:
         out.append(card)
+    return "\n".join(out)
+
+
+def citing_sentence(workshop: Section, url: str) -> str:
+    """The guide's sentence of `workshop` that cites `url` (or its first line when not found)."""
+    host = re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
+    return next((s for s in facts.sentences(workshop.text) if host and host in s), workshop.text.split("\n")[0])
+
+
+def linked_page_citations(page: Section, quotes: list[str], sections: dict[str, Section]) -> list[Citation]:
+    """Citations of a linked page's quotes, then of each workshop that cites the page."""
+    citing = [sections[label] for label in page.cited_by if label in sections]
+    owner = citing[0].label if citing else page.label
+    out = [Citation(section=owner, title=f"Page liée depuis {owner} : {page.title} — {page.url}",
+                    pages=page.pages, quote=q) for q in quotes]
+    out += [Citation(section=w.label, title=w.title, pages=page.pages, quote=citing_sentence(w, page.url))
+            for w in citing]
+    return out
+
+
+def render_linked_page(language: str, page: Section, quotes: list[str], sections: dict[str, Section],
+                       primary: bool) -> str:
+    """A linked page's lead (which workshop cites it, its URL), quotes, and the citing workshop's
+    contact card."""
+    citing = [sections[label] for label in page.cited_by if label in sections]
+    names = ", ".join(f"{w.label} ({pages_text(page.pages)})" for w in citing) or "le guide"
+    if language == "en":
+        lead = (f"{'From' if primary else 'See also'} a page linked from {names} of the guide: "
+                f"« {page.title} » — {page.url}.")
+        lead += " What it says (quoted):" if quotes else ""
+    else:
+        lead = (f"{'D’après' if primary else 'Voir aussi'} une page liée depuis {names} du guide : "
+                f"« {page.title} » — {page.url}.")
+        lead += " Ce qu'elle indique :" if quotes else ""
+    out = [lead] + [f"> « {q} »" for q in quotes]
+    for w in citing[:1]:
+        card = contact_card(w, language)
+        if card:
+            out.append(card)
     return "\n".join(out)

@@ -24,6 +24,7 @@ _TABLE = re.compile(r"\b(?:table[-\s]?ronde|round[-\s]?table)\s*(?:n\s*°|no\.?|
 _PARTNER = re.compile(r"\batelier\s+partenaire\b|\bpartner\s+workshop\b", re.I)
 LABEL_BONUS = 1.0  # larger than any RRF sum: a section named in the question comes first
 HISTORY_BONUS_RANK = 3  # previous turn's sections enter the fusion as a list at this rank
+LINKED_PAGE_RANK_SHIFT = 2  # a linked page counts as ranked 2 places lower: the guide's text ranks first
 
 
 def named_labels(question: str, known: set[str]) -> list[str]:
@@ -53,6 +54,8 @@ class HybridRetriever:
         self.index = index
         self.settings = settings
         self.by_id = {c.id: i for i, c in enumerate(index.chunks)}
+        self.shifts = [LINKED_PAGE_RANK_SHIFT if index.sections[c.section].kind == "linked-page" else 0
+                       for c in index.chunks]
         self.lexical = LexicalRetriever(index.chunks, {k: heading(s) for k, s in index.sections.items()})
         self.dense = index.vector_index.as_retriever(similarity_top_k=min(settings.candidates, len(index.chunks)))
 
@@ -64,11 +67,11 @@ class HybridRetriever:
         """Top-k chunks for `query`, fused. `prior_sections`: labels from the previous turn."""
         dense = self.dense_ranked(query)
         lexical = self.lexical.retrieve(query, self.settings.candidates, expand_english=english)
+        chunks = self.index.chunks
         scores: dict[int, float] = defaultdict(float)
         for ranked in (dense, lexical):
             for rank, (i, _) in enumerate(ranked):
-                scores[i] += 1.0 / (self.settings.rrf_k + rank + 1)
-        chunks = self.index.chunks
+                scores[i] += 1.0 / (self.settings.rrf_k + rank + 1 + self.shifts[i])
         for label in named_labels(query, set(self.index.sections)):
             for i, c in enumerate(chunks):
                 if c.section == label:

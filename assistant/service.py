@@ -92,7 +92,7 @@ class Assistant:
                 and a not in self.index_text]
 
     def is_confident(self, hits: list[SectionHit], query: str, english: bool) -> bool:
-        """Answer when the question names a section, or when the best chunk's cosine reaches the
+        """Answer when the question names a section, or when the best retrieved cosine reaches the
         language's threshold, some word of the question is in the guide (BM25 > 0), and the
         question uses no acronym the guide never mentions.
 
@@ -106,8 +106,11 @@ class Assistant:
             return True
         r = self.settings.retrieval
         threshold = r.refusal_threshold_en if english else r.refusal_threshold_fr
+        if threshold is None:
+            threshold = self.index.embedder.refusal_thresholds["en" if english else "fr"]
         guide_words = any(h.lexical > 0 for h in hits)  # no word of the question is in the guide: refuse
-        return hits[0].dense >= threshold and guide_words and not self.unknown_acronyms(query)
+        best = max(h.dense for h in hits)
+        return best >= threshold and guide_words and not self.unknown_acronyms(query)
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         t0 = time.perf_counter()

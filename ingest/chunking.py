@@ -22,7 +22,10 @@ EMBED_KEYS = ("heading", "theme")
 
 
 def heading(section: Section) -> str:
-    """"Atelier n°2 — Les petits déjeuners … (Tarbes, Hautes-Pyrénées)"."""
+    """"Atelier n°2 — Les petits déjeuners … (Tarbes, Hautes-Pyrénées)", or for a linked page
+    "Page liée depuis Atelier n°1 — <page title>"."""
+    if section.kind == "linked-page":
+        return f"Page liée depuis {', '.join(section.cited_by) or 'le guide'} — {section.title}"
     place = f" ({section.place})" if section.place else ""
     title = "" if section.title == section.label else f" — {section.title}"
     return f"{section.label}{title}{place}"

@@ -67,12 +67,11 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for block in blocks for s in _SENTENCE_SPLIT.split(block) if s.strip()]
 
 
-def quotable(text: str) -> list[str]:
-    """Sentences of a section worth quoting: not its heading, not a bare "Label :" line, and
-    longer than 25 characters."""
-    heading_line = text.split("\n", 1)[0]
-    return [s for s in sentences(text)
-            if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line[:30])]
+def quotable(text: str, skip_heading: bool = True) -> list[str]:
+    """Sentences of a section worth quoting: longer than 25 characters, not a bare "Label :"
+    line, and (with skip_heading) not the section's heading line."""
+    heading_line = text.split("\n", 1)[0][:30] if skip_heading else "\0"
+    return [s for s in sentences(text) if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line)]
 
 
 def speakers(text: str) -> list[Speaker]:

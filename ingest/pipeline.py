@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from guide_assistant.ingest import facts
 from guide_assistant.ingest.clean import clean_pages
+from guide_assistant.ingest.fetch import LinkedPage, load_saved_pages
+from guide_assistant.ingest.links import Link, discover_links
 from guide_assistant.ingest.pdf import RawPdf, read_corpus
 from guide_assistant.ingest.sections import Line, RawSection, split_sections
 from guide_assistant.records import Section
@@ -17,7 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class IngestedCorpus(BaseModel):
-    """The ingest stage's output: every section of every readable PDF, and the files' hashes.
+    """The ingest stage's output: every section of every readable PDF (then one section per
+    cached linked page, kind "linked-page"), the files' hashes and the links the guide cites.
 
     file_hashes: file name → SHA-256 hex of the PDF bytes (goes into the index manifest).
     """
@@ -26,6 +29,7 @@ class IngestedCorpus(BaseModel):
 
     sections: list[Section]
     file_hashes: dict[str, str]
+    links: list[Link] = []
 
 
 def to_record(source: str, raw: RawSection) -> Section:
@@ -58,13 +62,34 @@ def pdf_sections(pdf: RawPdf) -> list[Section]:
     return sections
 
 
-def ingest(corpus_dir: Path) -> IngestedCorpus:
-    """Read every PDF of `corpus_dir` into section records.
+def linked_section(page: LinkedPage) -> Section:
+    """A cached linked page as a section record (label = its URL)."""
+    pages = page.pages or [1]
+    text = page.text.strip()
+    return Section(source=page.url, label=page.url, title=page.title or page.url, kind="linked-page",
+                   pages=pages, text=text, line_pages=[pages[0]] * len(text.split("\n")), url=page.url,
+                   cited_by=page.citing_sections)
+
+
+def ingest(corpus_dir: Path, pages_dir: Path | None = None) -> IngestedCorpus:
+    """Read every PDF of `corpus_dir` into section records, then the linked pages cached in
+    `pages_dir` (if given and present), attributed to the sections that cite them.
 
     Raises CorpusError (missing/empty folder, no readable PDF); unreadable files are skipped
     with a warning naming them.
     """
     pdfs = read_corpus(corpus_dir)
-    sections = [s for pdf in pdfs for s in pdf_sections(pdf)]
-    log.info("Ingested %d sections from %d PDF(s)", len(sections), len(pdfs))
-    return IngestedCorpus(sections=sections, file_hashes={p.name: p.sha256 for p in pdfs})
+    sections, links = [], []
+    for pdf in pdfs:
+        found = pdf_sections(pdf)
+        sections += found
+        links += discover_links(corpus_dir / pdf.name, found)
+    known = {s.label for s in sections}
+    linked = [p for p in (load_saved_pages(pages_dir, links) if pages_dir else []) if p.text.strip()]
+    for page in linked:
+        if not any(label in known for label in page.citing_sections):
+            log.warning("Linked page %s names no section of the guide (%s); indexed without attribution.",
+                        page.url, page.citing_sections)
+    sections += [linked_section(p) for p in linked]
+    log.info("Ingested %d sections from %d PDF(s) and %d linked page(s)", len(sections), len(pdfs), len(linked))
+    return IngestedCorpus(sections=sections, file_hashes={p.name: p.sha256 for p in pdfs}, links=links)
