@@ -22,6 +22,13 @@ MONEY_WORDS = re.compile(r"financ|fund|co[uû]t|cost|combien|how much|montant|am
                          r"aide|prix|price|tarif|pay|paie|budget|money|argent", re.I)
 CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[ée]ro|qui |who|e-?mail|joindre|"
                            r"adresse|reach|s'adresser|interlocut", re.I)
+WHO_WORDS = re.compile(r"\bqui (anime|présente|presente|intervient|porte|sont|est)\b|\bwho (is|are|presents|runs|leads|"
+                       r"speaks|will)\b|intervenant|animat|speaker|présente l|presents? the", re.I)
+MULTI_WORDS = re.compile(r"\b(quels ateliers|quelles tables|dans quels|lesquels|quels dispositifs|quelles solutions|"
+                         r"which workshops|what (housing |other )?solutions|where else|apart from|besides|"
+                         r"autres? (ateliers?|sections?)|et (aussi|ailleurs)|le matin et le midi)\b", re.I)
+MULTI_RATIO = 0.75  # on a question asking for several workshops, sections this close to the first are used
+MAX_SECTIONS = 3
 SECOND_SECTION_RATIO = 0.9  # a second section is used when its fused score is this close to the first's
 SECOND_SECTION_DENSE_GAP = 0.02  # … and its cosine at most this far below the first's
 
@@ -99,8 +106,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, language: str, hits: list[SectionHit],
                sections: dict[str, Section]) -> tuple[str, list[Citation]]:
-        used = [hits[0]] + [h for h in hits[1:2] if h.score >= SECOND_SECTION_RATIO * hits[0].score
-                            and h.dense >= hits[0].dense - SECOND_SECTION_DENSE_GAP]
+        used = select_sections(question, hits)
         qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
         parts, citations = [], []
         for k, hit in enumerate(used):
@@ -118,6 +124,24 @@ class ExtractiveAnswerer:
                 citations.append(Citation(section=section.label, title=section.title, pages=section.pages,
                                           quote=section.text.split("\n")[0]))
         return "\n\n".join(parts), citations
+
+
+def select_sections(question: str, hits: list[SectionHit]) -> list[SectionHit]:
+    """The sections an answer draws on: the best one, plus close runners-up — up to three when
+    the question asks for several workshops, else one more only when nearly tied."""
+    top = hits[0]
+    if MULTI_WORDS.search(question):
+        return [top] + [h for h in hits[1:MAX_SECTIONS] if h.score >= MULTI_RATIO * top.score]
+    return [top] + [h for h in hits[1:2] if h.score >= SECOND_SECTION_RATIO * top.score
+                    and h.dense >= top.dense - SECOND_SECTION_DENSE_GAP]
+
+
+def speakers_card(section: Section, language: str) -> str:
+    """The section's speakers and their roles, verbatim from its record."""
+    if not section.speakers:
+        return ""
+    head = f"Intervenants ({section.label})" if language == "fr" else f"Speakers ({section.label})"
+    return head + "\n" + "\n".join(f"- {p.name}" + (f", {p.role}" if p.role else "") for p in section.speakers)
 
 
 def premise_warning(question: str, section: Section, language: str) -> str:
@@ -172,10 +196,12 @@ def render_section(question: str, language: str, section: Section, quotes: list[
         head = "Montants cités" if language == "fr" else "Amounts in the guide"
         out.append(f"{head} : " + " ".join(f"« {s} »" for s in money_lines) if language == "fr"
                    else f"{head}: " + " ".join(f"« {s} »" for s in money_lines))
+    if primary and WHO_WORDS.search(question):
+        out.append(speakers_card(section, language))
     card = contact_card(section, language)
     if card:
         out.append(card)
-    return "\n".join(out)
+    return "\n".join(x for x in out if x)
 
 
 def citing_sentence(workshop: Section, url: str) -> str:
