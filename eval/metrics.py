@@ -29,13 +29,13 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from guide_assistant.assistant.details import Detail, Evidence, extract_details, parse_number  # noqa: F401 (re-exported)
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.records import Answer, Language, Turn
 
@@ -353,181 +353,10 @@ def language_match(answer_language: str, expected_lang: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-class Detail(BaseModel):
-    """A checkable detail found in a text.
-
-    text: as written (after NFKC). value: the normalised form compared with the guide:
-    phone -> digits only, "+33 5 …" written "05 …"; email -> lower case; url -> lower case
-    without scheme, "www.", trailing punctuation or "/"; amount -> the decimal value in euros
-    as a plain string ("1.3", "15000", "7000000000").
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: Literal["phone", "email", "url", "amount"]
-    text: str
-    value: str
-
-
-_SEP = r"[\s.\-]?"
-_PHONE = re.compile(
-    rf"(?<![\d+])(?:(?:\+|00)33{_SEP}(?:\(0\){_SEP})?|0{_SEP})(?:\d{_SEP}){{8}}\d(?!\d)"
-)
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}«»]+", re.IGNORECASE)
-_BARE_DOMAIN = re.compile(
-    r"(?<![\w@./-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:fr|com|org|net|eu|info)\b(?:/[^\s<>\"'()\[\]{}«»]*)?",
-    re.IGNORECASE,
-)
-_URL_BREAK = re.compile(r"(?<=[a-z0-9][-/])[ \t]*\n\s*(?=[a-z0-9])")
-_URL_TRAIL = ".,;:!?)]}'\"#/»"
-
-# A number: "15 000", "15.000", "1 234,56", "2,000.50" (grouped), or "300", "1,30", "1.5".
-_NUM = r"(?:\d{1,3}(?:[ .,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)"
-_MULT = r"milliards?|millions?|billions?|mille|mds?|bn|m|k"
-_AMOUNT = re.compile(
-    rf"""
-    (?<!\d)(?<!\d[.,])(?P<n1>{_NUM})                 # 15 000 / 1,30 / 7
-    \s?(?:(?P<m1>{_MULT})\.?\s?(?:d'\s?)?)?          # optional "milliards d'", "M"
-    (?:€|euros?\b|eur\b)                             # the currency, attached
-    |
-    (?:€|\beur\s)\s?(?P<n2>{_NUM})                   # €1.30 / € 15 000
-    (?:\s?(?P<m2>{_MULT})\b)?                        # optional "billion", "m"
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-_MULTIPLIERS = {
-    "milliard": 10**9, "billion": 10**9, "md": 10**9, "mds": 10**9, "bn": 10**9,
-    "million": 10**6, "m": 10**6, "mille": 10**3, "k": 10**3,
-}
-
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-
-
-def parse_number(num: str) -> Decimal:
-    """Value of a French or English written number.
-
-    Spaces are thousands separators. With both "." and ",", the last one is the decimal mark.
-    With one kind only: repeated, or followed by exactly 3 digits, it separates thousands
-    ("15.000", "2,000" -> 15000, 2000); otherwise it is the decimal mark ("1,30", "1.5").
-    """
-    s = _WS.sub("", num)
-    if "." in s and "," in s:
-        dec = "." if s.rfind(".") > s.rfind(",") else ","
-        grp = "," if dec == "." else "."
-        s = s.replace(grp, "").replace(dec, ".")
-    else:
-        for mark in (".", ","):
-            if mark in s:
-                tail = s.rsplit(mark, 1)[1]
-                if s.count(mark) > 1 or len(tail) == 3:
-                    s = s.replace(mark, "")
-                else:
-                    s = s.replace(mark, ".")
-    try:
-        return Decimal(s)
-    except InvalidOperation as e:  # pragma: no cover - the regex only hands over digits
-        raise ValueError(f"not a number: {num!r}") from e
-
-
-def _decimal_str(d: Decimal) -> str:
-    return format(d.normalize(), "f")
-
-
-def _phone_value(text: str) -> str:
-    t = text.replace("(0)", "")
-    digits = re.sub(r"\D", "", t)
-    if t.startswith("+33"):
-        digits = "0" + digits[2:]
-    elif t.startswith("0033"):
-        digits = "0" + digits[4:]
-    return digits
-
-
-def _url_value(text: str) -> str:
-    u = text.lower()
-    u = re.sub(r"^https?://", "", u)
-    u = re.sub(r"^www\.", "", u)
-    return u.rstrip(_URL_TRAIL)
-
-
-def extract_details(text: str) -> list[Detail]:
-    """Every phone number, e-mail, URL and € amount of `text`, deduplicated by (kind, value),
-    in order of appearance within each kind.
-
-    Phones: French numbers of 10 digits ("05 49 37 56 30", "05.49.37.56.30", "0549375630",
-    "0 800 122 500") or "+33 5 …". Amounts count only with "€", "euro(s)" or "EUR" attached,
-    before or after the number, optionally with a multiplier ("7 milliards d'€", "€2 million",
-    "3 M€"); "10.000 habitants" is not money.
-    """
-    t = _nfkc(text)
-    found: list[Detail] = []
-
-    def add(kind: str, raw: str, value: str) -> None:
-        if value and not any(d.kind == kind and d.value == value for d in found):
-            found.append(Detail(kind=kind, text=raw.strip(), value=value))
-
-    for m in _PHONE.finditer(t):
-        add("phone", m.group(0), _phone_value(m.group(0)))
-    taken: list[tuple[int, int]] = []
-    for m in _EMAIL.finditer(t):
-        add("email", m.group(0), m.group(0).lower())
-        taken.append(m.span())
-    for m in _URL.finditer(t):
-        raw = m.group(0).rstrip(_URL_TRAIL) or m.group(0)
-        add("url", raw, _url_value(raw))
-        taken.append(m.span())
-    for m in _BARE_DOMAIN.finditer(t):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
-        raw = m.group(0).rstrip(_URL_TRAIL)
-        add("url", raw, _url_value(raw))
-    for m in _AMOUNT.finditer(t):
-        num = m.group("n1") or m.group("n2")
-        mult = (m.group("m1") or m.group("m2") or "").lower()
-        value = parse_number(num)
-        if mult:
-            value *= _MULTIPLIERS[mult.rstrip("s") if mult not in _MULTIPLIERS else mult]
-        add("amount", m.group(0), _decimal_str(value))
-    return found
-
-
-class _Evidence:
-    """The details a body of text supports, ready for membership tests."""
-
-    def __init__(self, text: str) -> None:
-        nf = _nfkc(text).lower()
-        # a URL broken across lines after "-" or "/" is joined again
-        self.joined = _URL_BREAK.sub("", nf)
-        own = extract_details(text)
-        self.phones = {d.value for d in own if d.kind == "phone"}
-        self.emails = {d.value for d in own if d.kind == "email"}
-        self.amounts = {d.value for d in own if d.kind == "amount"}
-
-    def _url_in(self, value: str, hay: str) -> bool:
-        pat = re.compile(r"(?<![a-z0-9-])" + re.escape(value) + r"(?![a-z0-9_-])")
-        return bool(pat.search(hay))
-
-    def supports(self, d: Detail) -> bool:
-        if d.kind == "phone":
-            return d.value in self.phones
-        if d.kind == "email":
-            return d.value in self.emails
-        if d.kind == "amount":
-            return d.value in self.amounts
-        # url: found whole (not cut inside a longer name), also when the guide's text lost the
-        # hyphen at a line break (hyphenation repair)
-        return self._url_in(d.value, self.joined) or self._url_in(
-            d.value.replace("-", ""), self.joined.replace("-", "")
-        )
-
-
 def invented_details(answer_text: str, corpus_text: str) -> list[Detail]:
     """Details of the answer (see `extract_details`) that appear nowhere in the corpus.
     An empty list is good."""
-    ev = _Evidence(corpus_text)
+    ev = Evidence(corpus_text)
     return [d for d in extract_details(answer_text) if not ev.supports(d)]
 
 
@@ -540,7 +369,7 @@ def unsupported_details(
     An empty list is good."""
     by_label = {_label(k): v for k, v in section_texts.items()}
     texts = [by_label.get(lab, "") for lab in _unique_labels(cited_sections)]
-    ev = _Evidence("\n\n".join(texts))
+    ev = Evidence("\n\n".join(texts))
     return [d for d in extract_details(answer_text) if not ev.supports(d)]
 
 

@@ -67,7 +67,6 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 
 from guide_assistant.ingest.clean import normalise
