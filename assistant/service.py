@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 
 from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, pages_text
+from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.language import detect_language
 from guide_assistant.assistant.retrieval import HybridRetriever, SectionHit, group_sections, named_labels
 from guide_assistant.config import Settings
@@ -38,6 +40,17 @@ PERSONAL_DATA = re.compile(
 )
 
 
+def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
+    """The answer step of `settings.answer.mode`."""
+    if settings.answer.mode == "llm":
+        from guide_assistant.assistant.llm import get_llm
+
+        llm = settings.llm
+        return GenerativeAnswerer(get_llm(llm), index.embedder, index.sentences, max_sources=llm.max_sources,
+                                  source_chars=llm.source_chars, history_turns=llm.history_turns)
+    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes)
+
+
 def check_question(question: str, max_chars: int) -> str:
     """The question stripped; raises QuestionError when empty or longer than `max_chars`."""
     q = (question or "").strip()
@@ -61,14 +74,15 @@ class Assistant:
         self.index = index
         self.settings = settings
         self.retriever = HybridRetriever(index, settings.retrieval)
-        self.answerer = answerer or ExtractiveAnswerer(index.embedder, index.sentences,
-                                                          settings.answer.max_quotes)
+        self.answerer = answerer or make_answerer(index, settings)
         self.index_text = "\n".join(s.text for s in index.sections.values())
 
     @classmethod
     def from_settings(cls, settings: Settings, show_progress: bool = True) -> "Assistant":
-        """Open (or build, on first run) the index and make the assistant."""
-        return cls(open_index(settings, show_progress=show_progress), settings)
+        """Open (or build, on first run) the index and make the assistant in the configured
+        answer mode (mode "llm" loads the language model once per process)."""
+        index = open_index(settings, show_progress=show_progress)
+        return cls(index, settings, make_answerer(index, settings))
 
     def prior_sections(self, history: list[Turn]) -> list[str]:
         """Sections of the previous turn: those named in the last assistant message."""
@@ -77,8 +91,12 @@ class Assistant:
             label for label in self.index.sections if label in last
         ]
 
-    def retrieval_query(self, question: str, history: list[Turn]) -> str:
-        """The question, prefixed by the previous user question when it reads as a follow-up."""
+    def retrieval_query(self, question: str, history: list[Turn], language: str = "fr") -> str:
+        """The question as retrieval should read it. Generative mode: rewritten by the model into
+        a standalone question using the conversation. Extractive mode: prefixed by the previous
+        user question when it is short enough to be a follow-up."""
+        if history and isinstance(self.answerer, GenerativeAnswerer):
+            return self.answerer.condense(question, history, language)
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         if last_user and len(question.split()) <= FOLLOWUP_WORDS:
             return f"{last_user} {question}"
@@ -113,27 +131,43 @@ class Assistant:
         return best >= threshold and guide_words and not self.unknown_acronyms(query)
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        """The checked answer to `question` (see `ask_stream`)."""
+        return next(e for e in self.ask_stream(question, history) if isinstance(e, Answer))
+
+    def ask_stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | Answer]:
+        """Yield the generated draft as it comes (text pieces, generative mode only, unchecked),
+        then the checked Answer. Raises QuestionError for an empty or too long question."""
         t0 = time.perf_counter()
         history = history or []
         q = check_question(question, self.settings.answer.max_question_chars)
         language = detect_language(q)
-        if language == "other":
-            return self._refusal(q, "fr", [], t0, reason="language")
-        if PERSONAL_DATA.search(q):
-            return self._refusal(q, language, [], t0, reason="personal")
-        if INSTRUCTIONS.search(q):
-            return self._refusal(q, language, [], t0, reason="instructions")
-        query = self.retrieval_query(q, history)
+        for reason, applies in (("language", language == "other"), ("personal", PERSONAL_DATA.search(q)),
+                                ("instructions", INSTRUCTIONS.search(q))):
+            if applies:
+                yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
+                return
+        query = self.retrieval_query(q, history, language)
         prior = self.prior_sections(history) if history else []
         hits = group_sections(self.retriever.retrieve(query, english=language == "en", prior_sections=prior))
         debug = {"query": query, "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2))
                                               for h in hits]}
         if not self.is_confident(hits, query, language == "en"):
-            return self._refusal(q, language, hits, t0, debug=debug)
-        text, citations = self.answerer.answer(q, language, hits, self.index.sections)
-        return Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
-                      citations=citations, sections=list(dict.fromkeys(c.section for c in citations)),
-                      latency_s=time.perf_counter() - t0, debug=debug)
+            yield self._refusal(q, language, hits, t0, debug=debug)
+            return
+        if isinstance(self.answerer, GenerativeAnswerer):
+            draft = self.answerer.prepare(query if history else q, language, hits, self.index.sections)
+            yield from self.answerer.stream(draft)
+            debug["generated"] = draft.raw
+            try:
+                text, citations = self.answerer.finish(draft)
+            except SourceRefusal as exc:
+                yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
+                return
+        else:
+            text, citations = self.answerer.answer(q, language, hits, self.index.sections)
+        yield Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
+                     citations=citations, sections=list(dict.fromkeys(c.section for c in citations)),
+                     latency_s=time.perf_counter() - t0, debug=debug)
 
     def _refusal(self, question: str, language: str, hits: list[SectionHit], t0: float,
                  reason: str = "scope", debug: dict | None = None) -> Answer:
@@ -156,6 +190,7 @@ def refusal_text(language: str, reason: str, closest: list[SectionHit], index: L
                         "names and roles, and official contacts.",
             "language": "I answer in French or English only.",
             "instructions": "I only answer questions about the guide, and my rules cannot be changed by a question.",
+            "sources": "The guide's passages closest to your question do not answer it.",
         }[reason]
         lines = [first]
         if near_text:
@@ -171,6 +206,7 @@ def refusal_text(language: str, reason: str, closest: list[SectionHit], index: L
         "language": "Je réponds uniquement en français ou en anglais. / I answer in French or English only.",
         "instructions": "Je réponds uniquement aux questions sur le guide ; une question ne peut pas modifier "
                         "mes règles.",
+        "sources": "Les passages du guide les plus proches de votre question n'y répondent pas.",
     }[reason]
     lines = [first]
     if near_text:

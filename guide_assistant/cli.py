@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from guide_assistant.config import Settings
+from guide_assistant.config import AnswerSettings, Settings
 from guide_assistant.errors import GuideAssistantError, IndexMismatchError, IndexMissingError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
@@ -72,6 +72,14 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="rebuild even if
                f"embedder {loaded.manifest['embedder']}, in {settings.index.index_dir}")
 
 
+def with_mode(settings: Settings, mode: str | None) -> Settings:
+    """`settings` with the answer mode replaced (validated) when `mode` is given."""
+    if mode is None:
+        return settings
+    answer = AnswerSettings(**(settings.answer.model_dump() | {"mode": mode}))
+    return settings.model_copy(update={"answer": answer})
+
+
 def _print_answer(answer) -> None:
     typer.echo(answer.answer)
     if answer.citations:
@@ -87,7 +95,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object (public contract v1)"),
     batch: Optional[Path] = typer.Option(None, "--batch", help="JSON Lines file of {id, question, history?}"),
     out: Optional[Path] = typer.Option(None, "--out", help="where --batch writes its JSON Lines"),
-    mode: str = typer.Option("extractive", "--mode", help="answer mode: extractive"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="answer mode: extractive or llm (default: settings)"),
 ) -> None:
     """Answer a question (or a batch of questions) from the guide, with sources."""
     from guide_assistant.assistant.service import Assistant
@@ -98,7 +106,7 @@ def ask(
     if batch is not None and out is None:
         _fail(GuideAssistantError("--batch needs --out OUT.jsonl."))
     try:
-        settings = Settings(answer={"mode": mode})
+        settings = with_mode(Settings(), mode)
         items = read_batch(batch) if batch is not None else None
         assistant = Assistant.from_settings(settings)
         if items is not None:

