@@ -29,6 +29,7 @@ EXAMPLES = [
     "Qu'est-ce qui existe pour les 16-25 ans ?",
     "How can my town help people in debt?",
 ]
+DRAFT_NOTE = "*Réponse en cours de rédaction, puis vérification des chiffres et contacts…*"
 TITLE = "Assistant du guide des élus — Stratégie nationale de prévention et de lutte contre la pauvreté"
 INTRO = ("Posez une question sur le guide de la conférence régionale du 7 juillet 2021 (Occitanie). "
          "Chaque réponse cite l'atelier et la page du guide. *Questions in English are answered in English.*")
@@ -108,16 +109,29 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
     settings = holder.settings
 
     def respond(message: str, messages: list[dict]):
+        """Stream the draft (generative mode) marked as being checked, then the checked answer
+        with its sources."""
         messages = list(messages or [])
         if holder.assistant is None:
-            return messages, "", holder.status
+            yield messages, "", holder.status
+            return
+        history = history_turns(messages)
+        draft = ""
         try:
-            answer = holder.assistant.ask(message, history_turns(messages))
+            for event in holder.assistant.ask_stream(message, history):
+                if isinstance(event, str):
+                    draft += event
+                    shown = [{"role": "user", "content": message},
+                             {"role": "assistant", "content": f"{DRAFT_NOTE}\n\n{draft}"}]
+                    yield messages + shown, "", holder.status
+                    continue
+                answer = event
         except GuideAssistantError as exc:
-            return messages, f"Erreur : {exc}", holder.status
+            yield messages, f"Erreur : {exc}", holder.status
+            return
         messages += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.answer}]
         source = next(iter(holder.assistant.index.sections.values())).source
-        return messages, sources_markdown(answer, settings, source), holder.status
+        yield messages, sources_markdown(answer, settings, source), holder.status
 
     def ask_json(question: str) -> dict:
         if holder.assistant is None:
@@ -141,6 +155,7 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
                              placeholder="Ex. : Comment financer des petits déjeuners à l'école ?")
             with gr.Row():
                 send = gr.Button("Envoyer", variant="primary")
+                stop = gr.Button("Arrêter")
                 clear = gr.Button("Nouvelle conversation")
             gr.Examples(EXAMPLES, inputs=box, label="Exemples")
             with gr.Accordion("Sources de la dernière réponse", open=False):
@@ -160,9 +175,12 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
         timer = gr.Timer(1.0)
         timer.tick(lambda: (holder.status, gr.Timer(active=holder.assistant is None)), outputs=[status, timer],
                    api_name=False)
+        events = []
         for trigger in (box.submit, send.click):
-            trigger(respond, [box, chatbot], [chatbot, sources, status], api_name="respond").then(
-                lambda: "", outputs=box, api_name=False)
+            event = trigger(respond, [box, chatbot], [chatbot, sources, status], api_name="respond")
+            event.then(lambda: "", outputs=box, api_name=False)
+            events.append(event)
+        stop.click(None, cancels=events, api_name=False)
         clear.click(lambda: ([], ""), outputs=[chatbot, sources], api_name=False)
         gr.api(ask_json, api_name="ask")
         gr.api(feedback_api, api_name="feedback")
