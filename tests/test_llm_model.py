@@ -17,7 +17,6 @@ from guide_assistant.assistant.llm_model import (
     MODELS,
     BundledModel,
     ModelProvisionError,
-    PartFile,
     completion_to_prompt,
     ensure_model,
     find_installed_parts,
@@ -126,6 +125,40 @@ def test_truncated_part_is_caught_before_joining(parts, tmp_path):
     with pytest.raises(ModelProvisionError, match="bytes"):
         ensure_model(model, cache, locate_parts=lambda m: parts, progress=False)
     assert list(cache.iterdir()) == []
+
+
+def test_unusable_cache_folder(parts, tmp_path):
+    model = _model_for(parts)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ModelProvisionError, match="Cannot provision the language model tiny-test-model"):
+        ensure_model(model, blocker / "cache", locate_parts=lambda m: parts, progress=False)
+
+
+def test_not_enough_space(parts, tmp_path, monkeypatch):
+    model = _model_for(parts)
+    monkeypatch.setattr(llm_model.shutil, "disk_usage", lambda p: shutil_usage(free=10))
+    with pytest.raises(ModelProvisionError, match="Not enough free space"):
+        ensure_model(model, tmp_path / "cache", locate_parts=lambda m: parts, progress=False)
+
+
+def test_write_failure_mid_join_leaves_no_temp_file(parts, tmp_path, monkeypatch):
+    model = _model_for(parts)
+    cache = tmp_path / "cache"
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(llm_model.os, "fsync", full_disk)
+    with pytest.raises(ModelProvisionError, match="No space left on device"):
+        ensure_model(model, cache, locate_parts=lambda m: parts, progress=False)
+    assert list(cache.iterdir()) == []
+
+
+def shutil_usage(free: int):
+    import shutil
+
+    return shutil._ntuple_diskusage(total=free, used=0, free=free)
 
 
 def test_unknown_model_name():
