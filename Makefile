@@ -1,11 +1,10 @@
 # The two set-up commands of the README. Each installs what it needs first.
-.PHONY: chat test install
+.PHONY: chat test
 
-install:
-	bash scripts/install.sh
-
-chat: install
+chat:
+	EXTRAS=dev,llm,model-1-5b bash scripts/install.sh
 	HF_HUB_OFFLINE=1 .venv/bin/guide-assistant chat
 
-test: install
+test:
+	EXTRAS=dev,llm bash scripts/install.sh
 	HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q
