@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from llama_index.core.llms import LLM, ChatMessage
 
-from guide_assistant.assistant.answer import contact_card, premise_warning, sentence_pages
+from guide_assistant.assistant.answer import ExtractiveAnswerer, contact_card, premise_warning, sentence_pages
 from guide_assistant.assistant.details import Evidence, extract_details
 from guide_assistant.assistant.lexical import tokenize
 from guide_assistant.assistant.retrieval import SectionHit
@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND = re.compile(r"NON TROUV[ÉE]|NOT FOUND", re.I)
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends after . ! ? that follows a letter or a closing mark (not "1." of a list), or at a newline.
+_SENTENCE = re.compile(r"(?<=[^\W\d_][.!?])\s+|(?<=[)»\]][.!?])\s+|\n+")
+_LIST_NUMBER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
 _LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
 SUPPORT_OVERLAP = 0.3  # share of an answer's words a section must hold to be cited for it
 SOURCE_RATIO = 0.75  # sections whose fused score is at least this share of the best one's become sources
@@ -53,6 +55,7 @@ class Draft:
 
     question: str
     language: str
+    hits: list[SectionHit]
     sources: list["Source"]
     messages: list[ChatMessage]
     raw: str = ""
@@ -89,7 +92,9 @@ def pages(p: list[int]) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    """Sentences and list items of a generated text (list numbers and bullets removed)."""
+    parts = (_LIST_NUMBER.sub("", s).strip() for s in _SENTENCE.split(text))
+    return [p for p in parts if re.search(r"\w", _MARKER.sub("", p))]
 
 
 def sentence_numbers(sentence: str, valid: set[int]) -> list[int]:
@@ -99,7 +104,7 @@ def sentence_numbers(sentence: str, valid: set[int]) -> list[int]:
 
 
 def strip_markers(sentence: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+    return re.sub(r"\s+([.,])", r"\1", _MARKER.sub("", sentence)).strip()  # French keeps a space before : ; ! ?
 
 
 def supporting_sections(text: str, sources: list[Source]) -> list[int]:
@@ -111,11 +116,12 @@ def supporting_sections(text: str, sources: list[Source]) -> list[int]:
     return [n for share, n in sorted(shares, reverse=True) if share >= SUPPORT_OVERLAP]
 
 
-def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[int]]], list[str]]:
+def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[int]]],
+                                                          list[tuple[str, list[str]]]]:
     """Verify a generated answer sentence by sentence.
 
     Returns the kept sentences (marker-free) with the source numbers each cites, and the
-    removed sentences with the unsupported details that removed them. A sentence without a
+    removed sentences with the unsupported details (as written) that removed them. A sentence without a
     marker takes the answer's cited numbers; with none anywhere, the supporting sections.
     """
     valid = {s.number for s in sources}
@@ -133,7 +139,7 @@ def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[
         bad = [d.text for d in extract_details(clean, dates=True) if not evidence.supports(d)]
         if bad:
             log.warning("Generated sentence removed, unsupported %s: %r", bad, clean)
-            removed.append(f"{clean} (unsupported: {', '.join(bad)})")
+            removed.append((clean, bad))
             continue
         kept.append((clean, nums))
     return kept, removed
@@ -141,8 +147,18 @@ def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[
 
 def with_citation(sentence: str, names: list[str]) -> str:
     """The sentence with its citations before its final stop: "… par petit-déjeuner (Atelier n°2, p. 7)."."""
-    end = sentence[-1] if sentence[-1] in ".!?" else ""
+    end = sentence[-1] if sentence[-1] in ".!?:" else ""
     return f"{sentence[:len(sentence) - len(end)].rstrip()} ({'; '.join(names)}){end or '.'}"
+
+
+def render_body(kept: list[tuple[str, list[int]]], names: dict[int, str]) -> str:
+    """Kept sentences, each run of sentences citing the same sources followed once by the
+    citation: "A. B (Atelier n°2, p. 7). C (Atelier n°1, p. 6)."."""
+    out = []
+    for k, (text, nums) in enumerate(kept):
+        last_of_run = k + 1 == len(kept) or kept[k + 1][1] != nums
+        out.append(with_citation(text, [names[n] for n in nums]) if last_of_run else text)
+    return " ".join(out)
 
 
 class GenerativeAnswerer:
@@ -152,9 +168,12 @@ class GenerativeAnswerer:
     mode = "llm"
 
     def __init__(self, llm: LLM, embedder: BundledEmbedding,
-                 sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 3,
-                 source_chars: int = 900, history_turns: int = 4):
+                 sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 2,
+                 source_chars: int = 600, history_turns: int = 4):
+        """Answers fall back to `ExtractiveAnswerer` (verbatim quotes) when no generated sentence
+        survives the check."""
         self.llm = llm
+        self.fallback = ExtractiveAnswerer(embedder, sentence_vectors)
         self.embedder = embedder
         self.sentence_vectors = sentence_vectors
         self.max_sources = max_sources
@@ -192,7 +211,7 @@ class GenerativeAnswerer:
         """Choose the sources and build the messages for one question."""
         close = [h for h in hits if h.score >= SOURCE_RATIO * hits[0].score]
         sources = build_sources(close, sections, self.max_sources, self.source_chars)
-        return Draft(question, language, sources, self.messages(question, language, sources))
+        return Draft(question, language, hits, sources, self.messages(question, language, sources))
 
     def stream(self, draft: Draft) -> Iterator[str]:
         """Yield the model's raw text as it is generated (unchecked: show it as a draft only);
@@ -208,24 +227,48 @@ class GenerativeAnswerer:
         draft = self.prepare(question, language, hits, sections)
         for _ in self.stream(draft):
             pass
-        return self.finish(draft)
+        return self.finish(draft, sections)
 
-    def finish(self, draft: Draft) -> tuple[str, list[Citation]]:
-        """Check the generated text and render it with citations and the contact card."""
+    def finish(self, draft: Draft, sections: dict[str, Section]) -> tuple[str, list[Citation]]:
+        """Check the generated text and render it with citations and the contact card.
+
+        A sentence removed by the check is replaced by the guide's own closest sentence; when no
+        sentence survives, the answer is the extractive one. Raises SourceRefusal when the model
+        found no answer in the sources.
+        """
         raw, sources = draft.raw, draft.sources
         log.info("generated: %r", raw)
         if NOT_FOUND.search(raw) or not raw.strip():
             raise SourceRefusal("the model found no answer in the sources")
         kept, removed = check_answer(raw, sources)
         if not kept:
-            raise SourceRefusal(f"every sentence failed the check: {removed}")
+            log.warning("No generated sentence survived the check; extractive answer given instead.")
+            return self.fallback.answer(draft.question, draft.language, draft.hits, sections)
         by_number = {s.number: s for s in sources}
-        body = " ".join(with_citation(text, [by_number[n].section.citation for n in nums]) for text, nums in kept)
+        body = render_body(kept, {n: s.section.citation for n, s in by_number.items()})
         used = list(dict.fromkeys(n for _, nums in kept for n in nums))
         main = by_number[used[0]].section
-        parts = [body, premise_warning(draft.question, main, draft.language), contact_card(main, draft.language)]
+        parts = [body, self.guide_says(" ".join(t for t, _ in removed), draft.language, main) if removed else "",
+                 premise_warning(draft.question, main, draft.language), contact_card(main, draft.language)]
         citations = [self.citation(by_number[n].section, " ".join(t for t, ns in kept if n in ns)) for n in used]
         return "\n\n".join(p for p in parts if p), citations
+
+    def guide_says(self, claim: str, language: str, section: Section) -> str:
+        """The section's sentence closest to a removed claim, verbatim, with its citation: what
+        the guide says instead."""
+        qvec = np.asarray(self.embedder.get_query_embedding(claim), dtype=np.float32)
+        best = self.fallback.best_sentences(claim, section, qvec)
+        if not best:
+            return ""
+        scores = [float(v @ qvec) for v in self.embedder_vectors(section, best)]
+        quote = best[int(np.argmax(scores))]
+        if language == "fr":
+            return f"Le guide indique : « {quote} » ({section.citation})"
+        return f"The guide says (in French): « {quote} » ({section.citation})"
+
+    def embedder_vectors(self, section: Section, sentences: list[str]) -> list[np.ndarray]:
+        sents, vecs = self.sentence_vectors[section.label]
+        return [vecs[sents.index(s)] for s in sentences]
 
     def citation(self, section: Section, claim: str) -> Citation:
         """Cite `section` with its sentence closest to the generated claim (verbatim quote)."""

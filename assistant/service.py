@@ -159,7 +159,7 @@ class Assistant:
             yield from self.answerer.stream(draft)
             debug["generated"] = draft.raw
             try:
-                text, citations = self.answerer.finish(draft)
+                text, citations = self.answerer.finish(draft, self.index.sections)
             except SourceRefusal as exc:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
                 return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from guide_assistant.assistant.details import extract_details
+from guide_assistant.assistant.retrieval import group_sections
 from guide_assistant.assistant.generate import (
     Draft,
     GenerativeAnswerer,
@@ -30,14 +31,19 @@ def answerer(built_index):
     return GenerativeAnswerer(llm=None, embedder=built_index.embedder, sentence_vectors=built_index.sentences)
 
 
-def draft(raw: str, sources, question="Comment financer des petits déjeuners ?", language="fr") -> Draft:
-    return Draft(question=question, language=language, sources=sources, messages=[], raw=raw)
+@pytest.fixture(scope="module")
+def sections(built_index):
+    return built_index.sections
 
 
-def test_markers_map_to_sections_and_unknown_numbers_are_dropped(answerer, sources):
+def draft(raw: str, sources, question="Comment financer des petits déjeuners ?", language="fr", hits=()) -> Draft:
+    return Draft(question=question, language=language, hits=list(hits), sources=sources, messages=[], raw=raw)
+
+
+def test_markers_map_to_sections_and_unknown_numbers_are_dropped(answerer, sources, sections):
     raw = ("L'État verse 1,30 € par petit-déjeuner [1]. La cantine est aidée à hauteur de 3 € par repas [2][7]. "
            "Contactez la DSDEN de votre département [9].")
-    text, citations = answerer.finish(draft(raw, sources))
+    text, citations = answerer.finish(draft(raw, sources), sections)
     assert "1,30 € par petit-déjeuner (Atelier n°2, p. 7)" in text
     assert "3 € par repas (Atelier n°1, p. 6)" in text
     assert "[7]" not in text and "[9]" not in text and "[" not in text.split("\n\n")[0]
@@ -53,7 +59,7 @@ def test_wrong_phone_number_and_wrong_amount_are_removed(sources):
     kept_text = " ".join(t for t, _ in kept)
     assert "05 49 37 56 30" in kept_text and "1,30 €" in kept_text
     assert "05 11 22 33 44" not in kept_text and "5 € par" not in kept_text
-    assert len(removed) == 2 and "05 11 22 33 44" in removed[0]
+    assert [bad for _, bad in removed] == [["05 11 22 33 44"], ["5 €"]]
 
 
 def test_a_detail_from_another_section_is_not_supported(sources):
@@ -67,29 +73,53 @@ def test_wrong_date_is_removed(sources):
     assert [t for t, _ in kept] == ["Il existe depuis 2019."]
 
 
-def test_answer_without_markers_cites_supporting_sections(answerer, sources):
+def test_answer_without_markers_cites_supporting_sections(answerer, sources, sections):
     text, citations = answerer.finish(draft("Offrir régulièrement un petit déjeuner aux élèves des écoles "
                                             "publiques de territoires prioritaires, avec 1,30 € par petit-déjeuner.",
-                                            sources))
+                                            sources), sections)
     assert citations[0].section == "Atelier n°2"
     assert "(Atelier n°2, p. 7)" in text
 
 
-def test_contact_card_comes_from_the_record(answerer, sources):
-    text, _ = answerer.finish(draft("Le soutien de l'État est de 1,30 € par petit-déjeuner [1].", sources))
+def test_contact_card_comes_from_the_record(answerer, sources, sections):
+    text, _ = answerer.finish(draft("Le soutien de l'État est de 1,30 € par petit-déjeuner [1].", sources), sections)
     assert "Contactez la DSDEN de votre département" in text
 
 
-def test_false_premise_is_corrected(answerer, sources):
+def test_false_premise_is_corrected(answerer, sources, sections):
     text, _ = answerer.finish(draft("Le guide prévoit un soutien de l'État [1].", sources,
-                                    question="Pourquoi l'État paie-t-il 5 € par petit-déjeuner ?"))
+                                    question="Pourquoi l'État paie-t-il 5 € par petit-déjeuner ?"), sections)
     assert "n'est pas celui du guide" in text and "1,30 €" in text
 
 
-@pytest.mark.parametrize("raw", ["NON TROUVÉ", "NOT FOUND", "", "Appelez le 01 02 03 04 05 [1]."])
-def test_refusals(answerer, sources, raw):
+@pytest.mark.parametrize("raw", ["NON TROUVÉ", "NOT FOUND", ""])
+def test_model_finding_nothing_is_a_refusal(answerer, sources, sections, raw):
     with pytest.raises(SourceRefusal):
-        answerer.finish(draft(raw, sources))
+        answerer.finish(draft(raw, sources), sections)
+
+
+def test_removed_sentence_is_replaced_by_the_guide_sentence(answerer, sources, sections):
+    raw = "L'État verse 2,50 € par petit-déjeuner [1]. Contactez la DSDEN de votre département [1]."
+    text, _ = answerer.finish(draft(raw, sources), sections)
+    assert "2,50 €" not in text
+    assert "Le guide indique : « Soutien financier de l'Etat : 1,30 € par petit-déjeuner. » (Atelier n°2, p. 7)" in text
+
+
+def test_nothing_verifiable_left_gives_the_extractive_answer(answerer, sources, sections, assistant):
+    question = "Comment financer des petits déjeuners ?"
+    hits = group_sections(assistant.retriever.retrieve(question))
+    text, citations = answerer.finish(draft("Appelez le 01 02 03 04 05 [1].", sources, question, hits=hits), sections)
+    assert "01 02 03 04 05" not in text
+    assert "« Soutien financier de l'Etat : 1,30 € par petit-déjeuner. »" in text
+    assert citations[0].section == "Atelier n°2"
+
+
+def test_list_items_keep_their_text_and_share_one_citation(answerer, sources, sections):
+    raw = "Pour en bénéficier :\n1. [2] Délibérez en conseil municipal.\n2. [2] Inscrivez la commune auprès de l'ASP."
+    text, _ = answerer.finish(draft(raw, sources), sections)
+    body = text.split("\n\n")[0]
+    assert body == ("Pour en bénéficier : Délibérez en conseil municipal. "
+                    "Inscrivez la commune auprès de l'ASP (Atelier n°1, p. 6).")
 
 
 def test_prompt_files_have_the_declared_variables():
