@@ -157,7 +157,10 @@ def render_body(kept: list[tuple[str, list[int]]], names: dict[int, str]) -> str
     out = []
     for k, (text, nums) in enumerate(kept):
         last_of_run = k + 1 == len(kept) or kept[k + 1][1] != nums
-        out.append(with_citation(text, [names[n] for n in nums]) if last_of_run else text)
+        if last_of_run:
+            out.append(with_citation(text, [names[n] for n in nums]))
+        else:  # a list item without a stop still ends before the next one starts
+            out.append(text if text[-1] in ".!?:;" else f"{text} ;")
     return " ".join(out)
 
 

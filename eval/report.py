@@ -130,6 +130,9 @@ def summary_text(data: dict) -> str:
         out.append(f"Answer mode: {mode}   (↓ = lower is better; hit@k/MRR = the assistant's own ranking)")
         for title, key in (("Overall", "overall"), ("By type", "by_type"), ("By language", "by_lang")):
             out.append(f"\n{title}\n" + text_table(*t[key]))
+        rate = data["results"][mode].get("linked_page_citation_rate")
+        if rate is not None:
+            out.append(f"\nAnswers citing a linked page: {rate:.1%}\n")
     if data.get("retrieval_baselines"):
         out.append(f"\nRetrieval baselines (section level, {data.get('baseline_depth_chunks')} chunks per retriever)\n"
                    + text_table(*baseline_rows(data["retrieval_baselines"])))
@@ -441,7 +444,7 @@ def _meta_lines(data: dict) -> list[str]:
         f"Modes: {', '.join(data['modes'])}; embedder: {data['embedder']}; index: "
         f"{data['index'].get('n_chunks')} chunks, {data['index'].get('n_sections')} sections",
         f"Retrieval: top_k {r['top_k']}, candidates {r['candidates']}, rrf_k {r['rrf_k']}, refusal thresholds "
-        f"fr {r['refusal_threshold_fr']} / en {r['refusal_threshold_en']}",
+        f"fr {r['refusal_threshold_fr'] or 'embedder default'} / en {r['refusal_threshold_en'] or 'embedder default'}",
         f"Timing: load {timing.get('load_s', 0):.1f} s; answering {answer_s}; baselines "
         f"{timing.get('baselines_s', 0):.1f} s; total {timing.get('total_s', 0):.1f} s",
     ]
@@ -478,8 +481,9 @@ def write_report(folder: Path, data: dict, runs: dict, comparison: dict | None =
                  f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     section("Summary")
-    rows = [[mode, *[fmt(data["results"][mode]["overall"].get(k), k) for k in keys]] for mode in data["modes"]]
-    table(["mode", *[_NAMES[k] for k in keys]], rows)
+    rows = [[mode, *[fmt(data["results"][mode]["overall"].get(k), k) for k in keys],
+             fmt(data["results"][mode].get("linked_page_citation_rate"))] for mode in data["modes"]]
+    table(["mode", *[_NAMES[k] for k in keys], "cites a linked page"], rows)
     if data.get("retrieval_baselines"):
         section(f"Retrieval baselines (section level, {data.get('baseline_depth_chunks')} chunks per retriever)", 3)
         table(*baseline_rows(data["retrieval_baselines"]))

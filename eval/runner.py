@@ -255,6 +255,12 @@ def _index_info(assistant) -> dict:
     return {k: m.get(k) for k in keys}
 
 
+def linked_page_rate(records: Sequence[dict]) -> float:
+    """Share of answers (0.0-1.0) citing at least one of the guide's linked pages."""
+    cites = [any(c["title"].startswith("Page liée") for c in r.get("citations", [])) for r in records]
+    return round(sum(cites) / len(cites), 4) if cites else 0.0
+
+
 def run_eval(
     questions: Path | None = None,
     out_dir: Path = DEFAULT_RUNS_DIR,
@@ -292,7 +298,7 @@ def run_eval(
     section_texts = {label: s.text for label, s in sections.items()}
     corpus_text = "\n\n".join(section_texts.values())
 
-    modes = list(modes) if modes is not None else available_modes()
+    modes = list(modes) if modes is not None else [settings.answer.mode]
     runs: dict[str, list[ItemRun]] = {}
     mode_seconds: dict[str, float] = {}
     baseline_s = 0.0
@@ -311,7 +317,9 @@ def run_eval(
     results = {}
     for mode, rs in runs.items():
         scores = [r.score for r in rs]
+        records = [r.record() for r in rs]
         results[mode] = {
+            "linked_page_citation_rate": linked_page_rate(records),
             "overall": metrics.aggregate(scores),
             "by_type": metrics.aggregate(scores, by="type"),
             "by_lang": metrics.aggregate(scores, by="lang"),

@@ -150,13 +150,17 @@ def eval_(
     compare: Optional[Path] = typer.Option(None, "--compare", help="a previous run folder to compare with"),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also score BM25-only, dense-only "
                                    "and hybrid retrieval"),
+    mode: Optional[list[str]] = typer.Option(None, "--mode", help="answer mode(s) to run, repeatable: "
+                                             "extractive, llm (default: the configured mode)"),
+    all_modes: bool = typer.Option(False, "--all-modes", help="run every answer mode side by side"),
 ) -> None:
     """Run the eval set, score every answer, write metrics, answers and an HTML/Markdown report."""
-    from guide_assistant.eval.runner import run_eval
+    from guide_assistant.eval.runner import available_modes, run_eval
 
+    modes = available_modes() if all_modes else mode or None
     try:
         result = run_eval(questions=questions, out_dir=out, compare=compare, baselines=baselines,
-                          settings=Settings(), show_progress=sys.stderr.isatty())
+                          settings=Settings(), modes=modes, show_progress=sys.stderr.isatty())
     except GuideAssistantError as exc:
         _fail(exc)
     typer.echo(result.summary_text)
