@@ -1,0 +1,56 @@
+"""Answer latency per mode: time to the first piece of text shown (first token of the draft in
+mode "llm"; the whole answer in mode "extractive") and total time, p50/p95, on a question set.
+
+Usage: .venv/bin/python benchmarks/latency.py [--questions eval/dev_questions.jsonl] [--modes extractive llm]
+Settings come from the environment (e.g. GUIDE_ASSISTANT_LLM__MODEL=qwen2.5-coder-0.5b).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from guide_assistant.assistant.service import Assistant, make_answerer
+from guide_assistant.config import AnswerSettings, Settings
+from guide_assistant.eval.metrics import load_eval_set
+
+
+def measure(assistant: Assistant, items) -> tuple[list[float], list[float], int]:
+    """(first-text seconds, total seconds, refusals) over the items."""
+    firsts, totals, refused = [], [], 0
+    for it in items:
+        t0 = time.perf_counter()
+        first = None
+        for event in assistant.ask_stream(it.question, list(it.history)):
+            if first is None:
+                first = time.perf_counter() - t0
+            answer = event
+        totals.append(time.perf_counter() - t0)
+        firsts.append(first)
+        refused += answer.refused
+    return firsts, totals, refused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=Path("eval/dev_questions.jsonl"))
+    parser.add_argument("--modes", nargs="+", default=["extractive", "llm"])
+    args = parser.parse_args()
+    items = load_eval_set(args.questions)
+    base = Settings()
+    assistant = Assistant.from_settings(base, show_progress=False)
+    print(f"{len(items)} questions from {args.questions}; llm model {base.llm.model} ({base.llm.backend})")
+    for mode in args.modes:
+        settings = base.model_copy(update={"answer": AnswerSettings(**(base.answer.model_dump() | {"mode": mode}))})
+        assistant.settings, assistant.answerer = settings, make_answerer(assistant.index, settings)
+        firsts, totals, refused = measure(assistant, items)
+        f, t = np.array(firsts), np.array(totals)
+        print(f"{mode:<10} first text p50 {np.percentile(f, 50):6.2f} s  p95 {np.percentile(f, 95):6.2f} s | "
+              f"total p50 {np.percentile(t, 50):6.2f} s  p95 {np.percentile(t, 95):6.2f} s | refused {refused}")
+
+
+if __name__ == "__main__":
+    main()
