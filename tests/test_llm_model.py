@@ -358,7 +358,7 @@ def test_chatml_default_system_and_completion():
 def test_load_llm_without_backend_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "llama_index.llms.llama_cpp", None)  # import fails
     llm_model.clear_llm_cache()
-    with pytest.raises(ModelProvisionError, match="install_llm.sh"):
+    with pytest.raises(ModelProvisionError, match="scripts/install.sh"):
         load_llm("qwen2.5-coder-0.5b", tmp_path)
 
 
@@ -367,7 +367,7 @@ def test_load_llm_without_backend_says_how_to_install(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
-                    reason="llama-cpp-python is not installed (bash scripts/install_llm.sh)")
+                    reason="llama-cpp-python is not installed (EXTRAS=dev,llm bash scripts/install.sh)")
 def test_real_small_model_answers_in_french(tmp_path_factory):
     try:
         find_installed_parts(MODELS["qwen2.5-coder-0.5b"])
