@@ -190,7 +190,7 @@ def render_section(question: str, language: str, section: Section, quotes: list[
     warning = premise_warning(question, section, language) if primary else ""
     if warning:
         out.append(warning)
-    out += [f"> « {q} »" for q in quotes]
+    out.append(quote_block(quotes))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes]
     if money_lines and primary and MONEY_WORDS.search(question):
         head = "Montants cités" if language == "fr" else "Amounts in the guide"
@@ -198,10 +198,14 @@ def render_section(question: str, language: str, section: Section, quotes: list[
                    else f"{head}: " + " ".join(f"« {s} »" for s in money_lines))
     if primary and WHO_WORDS.search(question):
         out.append(speakers_card(section, language))
-    card = contact_card(section, language)
-    if card:
-        out.append(card)
-    return "\n".join(x for x in out if x)
+    out.append(contact_card(section, language))
+    return "\n\n".join(x for x in out if x)
+
+
+def quote_block(quotes: list[str]) -> str:
+    """Quotes as one Markdown block quote, a line each (blank lines around it keep the next
+    paragraph out of it)."""
+    return "\n".join(f"> « {q} »  " for q in quotes)
 
 
 def citing_sentence(workshop: Section, url: str) -> str:
@@ -235,9 +239,5 @@ def render_linked_page(language: str, page: Section, quotes: list[str], sections
         lead = (f"{'D’après' if primary else 'Voir aussi'} une page liée depuis {names} du guide : "
                 f"« {page.title} » — {page.url}.")
         lead += " Ce qu'elle indique :" if quotes else ""
-    out = [lead] + [f"> « {q} »" for q in quotes]
-    for w in citing[:1]:
-        card = contact_card(w, language)
-        if card:
-            out.append(card)
-    return "\n".join(out)
+    out = [lead, quote_block(quotes)] + [contact_card(w, language) for w in citing[:1]]
+    return "\n\n".join(x for x in out if x)

@@ -68,14 +68,20 @@ def pdf_link(settings: Settings, source: str, page: int) -> str:
 
 
 def sources_markdown(answer: Answer, settings: Settings, source: str) -> str:
-    """The sources panel: section, title, clickable pages, and the quoted passage."""
+    """The sources panel: each cited section once (title, clickable pages), then its quoted
+    passages."""
     if not answer.citations:
         return "*Aucune source : le guide ne couvre pas cette question.*"
-    rows = []
+    groups: dict[tuple[str, str], list] = {}
     for c in answer.citations:
-        pages = ", ".join(f"[p. {p}]({pdf_link(settings, source, p)})" for p in c.pages)
-        rows.append(f"- **{c.section}** — {c.title} ({pages})\n  > {c.quote}")
-    return "\n".join(rows)
+        groups.setdefault((c.section, c.title), []).append(c)
+    rows = []
+    for (section, title), cites in groups.items():
+        pages = sorted({p for c in cites for p in c.pages})
+        links = ", ".join(f"[p. {p}]({pdf_link(settings, source, p)})" for p in pages)
+        quotes = "\n".join(f"> « {c.quote} »  " for c in cites)
+        rows.append(f"**{section}** — {title} ({links})\n\n{quotes}")
+    return "\n\n".join(rows)
 
 
 def message_text(content) -> str:

@@ -122,7 +122,7 @@ def test_respond_follow_up_uses_chat_history(client):
     assert len(messages) == 4
     assert text_of(messages[2]["content"]) == "Et qui dois-je contacter ?"
     assert "DSDEN" in text_of(messages[3]["content"])
-    assert sources.startswith("- **Atelier n°2**")
+    assert sources.startswith("**Atelier n°2**")
 
 
 def test_respond_refusal_has_no_sources(client):
