@@ -176,30 +176,19 @@ class Assistant:
                       citations=[], latency_s=time.perf_counter() - t0, debug=(debug or {}) | {"refusal": reason})
 
 
-def refusal_text(language: str, reason: str, closest: list[SectionHit], index: LoadedIndex) -> str:
-    """Why there is no answer, the closest sections, and the commissioner's contact (from the
-    guide's "Contact" section record, never typed here)."""
-    contact = index.sections.get("Contact")
-    email = next((c.value for c in contact.contacts if c.kind == "email"), "") if contact else ""
-    near = [index.sections[h.label] for h in closest]
-    near_text = "; ".join(f"{s.label} « {s.title} » ({pages_text(s.pages)})" for s in near)
-    if language == "en":
-        first = {
-            "scope": "The guide does not cover this question, so I cannot answer it from the guide.",
-            "personal": "I cannot give personal details about anyone: the guide only publishes the speakers' "
-                        "names and roles, and official contacts.",
-            "language": "I answer in French or English only.",
-            "instructions": "I only answer questions about the guide, and my rules cannot be changed by a question.",
-            "sources": "The guide's passages closest to your question do not answer it.",
-        }[reason]
-        lines = [first]
-        if near_text:
-            lines.append(f"Closest sections of the guide: {near_text}.")
-        if email:
-            lines.append(f"For other questions, the commissioner for poverty prevention can be reached at {email} "
-                         f"(guide, {contact.citation}).")
-        return "\n".join(lines)
-    first = {
+REFUSALS = {
+    "en": {
+        "scope": "The guide does not cover this question, so I cannot answer it from the guide.",
+        "personal": "I cannot give personal details about anyone: the guide only publishes the speakers' "
+                    "names and roles, and official contacts.",
+        "language": "I answer in French or English only.",
+        "instructions": "I only answer questions about the guide, and my rules cannot be changed by a question.",
+        "sources": "The guide's passages closest to your question do not answer it.",
+        "near": "Closest sections of the guide: {near}.",
+        "contact": "For other questions, the commissioner for poverty prevention can be reached at {email} "
+                   "(guide, {citation}).",
+    },
+    "fr": {
         "scope": "Le guide ne traite pas de cette question : je ne peux pas y répondre à partir du guide.",
         "personal": "Je ne peux pas communiquer de données personnelles : le guide ne publie que les noms et "
                     "fonctions des intervenants, et des contacts institutionnels.",
@@ -207,11 +196,25 @@ def refusal_text(language: str, reason: str, closest: list[SectionHit], index: L
         "instructions": "Je réponds uniquement aux questions sur le guide ; une question ne peut pas modifier "
                         "mes règles.",
         "sources": "Les passages du guide les plus proches de votre question n'y répondent pas.",
-    }[reason]
-    lines = [first]
+        "near": "Sections les plus proches du guide : {near}.",
+        "contact": "Pour toute autre question, le commissaire à la prévention et à la lutte contre la pauvreté "
+                   "est joignable à {email} (guide, {citation}).",
+    },
+}
+
+
+def refusal_text(language: str, reason: str, closest: list[SectionHit], index: LoadedIndex) -> str:
+    """Why there is no answer, the closest sections, and the commissioner's contact (from the
+    guide's "Contact" section record, never typed here)."""
+    contact = index.sections.get("Contact")
+    email = next((c.value for c in contact.contacts if c.kind == "email"), "") if contact else ""
+    near = [index.sections[h.label] for h in closest]
+    near_text = "; ".join(s.label + (f" « {s.title} »" if s.title != s.label else "") + f" ({pages_text(s.pages)})"
+                          for s in near)
+    texts = REFUSALS[language]
+    lines = [texts[reason]]
     if near_text:
-        lines.append(f"Sections les plus proches du guide : {near_text}.")
+        lines.append(texts["near"].format(near=near_text))
     if email:
-        lines.append(f"Pour toute autre question, le commissaire à la prévention et à la lutte contre la pauvreté "
-                     f"est joignable à {email} (guide, {contact.citation}).")
+        lines.append(texts["contact"].format(email=email, citation=contact.citation))
     return "\n".join(lines)

@@ -34,15 +34,20 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-@app.command()
-def ingest(as_json: bool = typer.Option(False, "--json", help="print the section records as JSON")) -> None:
-    """Read the corpus PDFs and print the sections found (nothing is written)."""
+def _ingested():
+    """The ingested corpus of the configured folder, or exit 2 with the error's message."""
     from guide_assistant.ingest.pipeline import ingest as run_ingest
 
     try:
-        corpus = run_ingest(Settings().ingest.corpus_dir)
+        return run_ingest(Settings().ingest.corpus_dir)
     except GuideAssistantError as exc:
         _fail(exc)
+
+
+@app.command()
+def ingest(as_json: bool = typer.Option(False, "--json", help="print the section records as JSON")) -> None:
+    """Read the corpus PDFs and print the sections found (nothing is written)."""
+    corpus = _ingested()
     if as_json:
         typer.echo(json.dumps([s.model_dump() for s in corpus.sections], ensure_ascii=False, indent=1))
         return
@@ -173,12 +178,7 @@ def eval_(
 @app.command()
 def links(as_json: bool = typer.Option(False, "--json", help="print the links as JSON")) -> None:
     """List the pages the guide links to, with the sections and pages that cite them."""
-    from guide_assistant.ingest.pipeline import ingest as run_ingest
-
-    try:
-        corpus = run_ingest(Settings().ingest.corpus_dir)
-    except GuideAssistantError as exc:
-        _fail(exc)
+    corpus = _ingested()
     if as_json:
         typer.echo(json.dumps([lk.model_dump() for lk in corpus.links], ensure_ascii=False, indent=1))
         return
@@ -191,13 +191,9 @@ def fetch_links_cmd() -> None:
     """Fetch the guide's linked pages into the cache (corpus/pages/), politely; offline, the
     cache is kept and saved pages can be placed there by hand (see README)."""
     from guide_assistant.ingest.fetch import fetch_links
-    from guide_assistant.ingest.pipeline import ingest as run_ingest
 
     s = Settings().ingest
-    try:
-        corpus = run_ingest(s.corpus_dir)
-    except GuideAssistantError as exc:
-        _fail(exc)
+    corpus = _ingested()
     report = fetch_links(corpus.links, s.pages_dir, timeout_s=s.fetch_timeout_s, max_bytes=s.fetch_max_bytes,
                          concurrency=s.fetch_concurrency)
     typer.echo(report.message)
