@@ -7,4 +7,5 @@ chat:
 
 test:
 	EXTRAS=dev,llm bash scripts/install.sh
+	bash scripts/install_browser.sh
 	HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q
