@@ -29,7 +29,11 @@ class BatchItem(BaseModel):
 
 
 def read_batch(path: Path) -> list[BatchItem]:
-    """Parse and validate every line; raises GuideAssistantError naming the bad lines."""
+    """Parse and validate every line; raises GuideAssistantError naming the bad lines (or the
+    missing file)."""
+    if not path.is_file():
+        raise GuideAssistantError(f"Batch file not found: {path}. Give a JSON Lines file of "
+                                  '{"id", "question", "history"?} objects.')
     items, errors = [], []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():

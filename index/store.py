@@ -35,7 +35,7 @@ from guide_assistant.records import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: quotable sentences and their embeddings stored with the index
+FORMAT_VERSION = 3  # 2: sentences and their vectors stored; 3: every file hashed in the manifest
 MANIFEST = "manifest.json"
 SECTIONS = "sections.json"
 SENTENCES = "sentences.json"  # [[section label, sentence], …] in document order
@@ -168,6 +168,7 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
         (tmp / SECTIONS).write_bytes(_SECTIONS.dump_json(corpus.sections, indent=1))
         (tmp / SENTENCES).write_text(json.dumps(sentence_pairs, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / SENTENCE_VECTORS, sentence_vectors)
+        manifest["files"] = file_hashes(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
     _write_atomically(settings.index.index_dir, write)
@@ -175,6 +176,23 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
              settings.index.index_dir)
     return LoadedIndex(vector_index, [c for c, _ in pairs], {s.label: s for s in corpus.sections},
                        manifest, embedder, group_sentences(sentence_pairs, sentence_vectors))
+
+
+def file_hashes(index_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file of the index folder but the manifest, by name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(index_dir.iterdir()) if p.is_file() and p.name != MANIFEST}
+
+
+def check_files(index_dir: Path, manifest: dict) -> None:
+    """Raises IndexCorruptError when a file of the index changed, appeared or vanished since
+    it was built (an edited sections.json would otherwise show a phone number the guide does
+    not print)."""
+    found, expected = file_hashes(index_dir), manifest.get("files")
+    if expected is None or found != expected:
+        changed = sorted(k for k in set(found) | set(expected or {}) if found.get(k) != (expected or {}).get(k))
+        raise IndexCorruptError(f"The index at {index_dir} was modified after it was built "
+                                f"({', '.join(changed) or 'no file list'}). {REBUILD_HINT}")
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -210,6 +228,7 @@ def load_index(settings: Settings) -> LoadedIndex:
     manifest = read_manifest(index_dir)
     embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
     check_manifest(manifest, expected_manifest(settings, embedder))
+    check_files(index_dir, manifest)
     try:
         vector_store = FaissVectorStore.from_persist_dir(str(index_dir))
         storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(index_dir))
