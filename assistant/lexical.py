@@ -68,6 +68,14 @@ GLOSSARY = {
     "worksite": "chantier", "building": "bâtiment", "obligation": "obligation",
     "dropout": "décrochage déscolarisation", "dropouts": "décrochage déscolarisés",
     "seniors": "personnes âgées", "microcredit": "micro-crédit", "loan": "crédit",
+    "benefit": "prestations protection sociale droits", "benefits": "prestations protection sociale droits",
+    "allowance": "allocations", "unfair": "droits litiges", "unfairly": "droits litiges",
+    "complaint": "saisir saisines", "complain": "saisir", "dispute": "litiges", "disputes": "litiges",
+    "discrimination": "discriminations", "bus": "mobilité transport", "jobless": "demandeurs emploi",
+    "unemployment": "emploi chômage", "homeless": "logement hébergement", "abuse": "violences",
+    "battered": "violences", "partner": "couple violences", "teen": "jeunes adolescents",
+    "dropped": "décrochage", "students": "élèves", "pupil": "élèves", "poor": "modestes défavorisées",
+    "low-income": "modestes", "income": "ressources", "elderly": "personnes âgées", "lunch": "repas cantine",
 }
 
 
