@@ -70,15 +70,16 @@ class Source:
     text: str
 
 
-def build_sources(hits: list[SectionHit], sections: dict[str, Section], max_sources: int,
-                  max_chars: int) -> list[Source]:
-    """Numbered sources from the best sections: their retrieved chunks' text, in document
-    order, capped at `max_chars` characters each."""
+def build_sources(question: str, hits: list[SectionHit], sections: dict[str, Section], picker: ExtractiveAnswerer,
+                  qvec: np.ndarray, max_sources: int, max_chars: int) -> list[Source]:
+    """Numbered sources from the best sections: each section's sentences that best answer the
+    question (the extractive step's choice, in document order), capped at `max_chars`
+    characters. A short, focused prompt keeps a small model on topic and its first token fast."""
     out = []
     for n, hit in enumerate(hits[:max_sources], start=1):
-        chunks = sorted(hit.chunks, key=lambda r: -r.score)[:2]
-        text = "\n".join(dict.fromkeys(r.chunk.text for r in chunks))[:max_chars]
-        out.append(Source(n, sections[hit.label], text))
+        section = sections[hit.label]
+        text = " ".join(picker.best_sentences(question, section, qvec)) or section.text
+        out.append(Source(n, section, text[:max_chars]))
     return out
 
 
@@ -176,7 +177,7 @@ class GenerativeAnswerer:
         """Answers fall back to `ExtractiveAnswerer` (verbatim quotes) when no generated sentence
         survives the check."""
         self.llm = llm
-        self.fallback = ExtractiveAnswerer(embedder, sentence_vectors)
+        self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4)
         self.embedder = embedder
         self.sentence_vectors = sentence_vectors
         self.max_sources = max_sources
@@ -213,7 +214,8 @@ class GenerativeAnswerer:
                 sections: dict[str, Section]) -> Draft:
         """Choose the sources and build the messages for one question."""
         close = [h for h in hits if h.score >= SOURCE_RATIO * hits[0].score]
-        sources = build_sources(close, sections, self.max_sources, self.source_chars)
+        qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
+        sources = build_sources(question, close, sections, self.fallback, qvec, self.max_sources, self.source_chars)
         return Draft(question, language, hits, sources, self.messages(question, language, sources))
 
     def stream(self, draft: Draft) -> Iterator[str]:

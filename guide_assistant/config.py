@@ -77,8 +77,8 @@ class LlmSettings(_Stage):
     n_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp")
     max_new_tokens: int = Field(200, ge=16, le=1024, description="answer length cap, in the model's tokens")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="sampling temperature")
-    max_sources: int = Field(3, ge=1, le=6, description="sections given to the model as numbered sources")
-    source_chars: int = Field(900, ge=200, description="text of each source given to the model, in characters")
+    max_sources: int = Field(2, ge=1, le=6, description="sections given to the model as numbered sources")
+    source_chars: int = Field(700, ge=200, description="text of each source given to the model (its best sentences), in characters")
     history_turns: int = Field(4, ge=0, le=20, description="messages of the conversation kept for follow-ups")
     openai_base_url: str = Field("", description="base URL of the OpenAI-compatible endpoint, e.g. "
                                  "http://127.0.0.1:8000/v1")
