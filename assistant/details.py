@@ -24,6 +24,14 @@ MONTHS = {"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai
           "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
           "september": 9, "october": 10, "november": 11, "december": 12}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+# A number with a unit a claim can get wrong: durations, percentages, counts of people/places.
+UNITS = {"an": "year", "ans": "year", "année": "year", "années": "year", "year": "year", "years": "year",
+         "mois": "month", "month": "month", "months": "month", "jour": "day", "jours": "day", "day": "day",
+         "days": "day", "semaine": "week", "semaines": "week", "week": "week", "weeks": "week",
+         "%": "percent", "pour cent": "percent", "percent": "percent", "habitants": "inhabitants",
+         "inhabitants": "inhabitants"}
+_UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+_QUANTITY = re.compile(rf"(?<![\d.,])(?P<n>\d{{1,3}}(?:[  .]\d{{3}})*(?:,\d+)?)\s?(?P<u>{_UNIT})(?![\w])", re.I)
 _DATE = re.compile(
     rf"\b(?:(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})(?:\s+(?P<y>(?:19|20)\d{{2}}))?"
     rf"|(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?(?:\s+(?P<y2>(?:19|20)\d{{2}}))?"
@@ -43,7 +51,7 @@ class Detail(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["phone", "email", "url", "amount", "date"]
+    kind: Literal["phone", "email", "url", "amount", "date", "quantity"]
     text: str
     value: str
 
@@ -143,7 +151,7 @@ def _date_value(m: re.Match) -> str:
     return year or ""
 
 
-def extract_details(text: str, dates: bool = False) -> list[Detail]:
+def extract_details(text: str, dates: bool = False, quantities: bool = False) -> list[Detail]:
     """Every phone number, e-mail, URL and € amount of `text`, deduplicated by (kind, value),
     in order of appearance within each kind.
 
@@ -151,7 +159,8 @@ def extract_details(text: str, dates: bool = False) -> list[Detail]:
     "0 800 122 500") or "+33 5 …". Amounts count only with "€", "euro(s)" or "EUR" attached,
     before or after the number, optionally with a multiplier ("7 milliards d'€", "€2 million",
     "3 M€"); "10.000 habitants" is not money. With `dates`: "7 juillet 2021", "28 juin",
-    "septembre 2020", "July 7, 2021", and bare years 1900-2099.
+    "septembre 2020", "July 7, 2021", and bare years 1900-2099. With `quantities`: a number with a
+    unit — "3 ans" / "3 years", "24 mois", "80 %", "10.000 habitants" (value "3 year", …).
     """
     t = nfkc(text)
     found: list[Detail] = []
@@ -185,6 +194,9 @@ def extract_details(text: str, dates: bool = False) -> list[Detail]:
     if dates:
         for m in _DATE.finditer(t):
             add("date", m.group(0), _date_value(m))
+    if quantities:
+        for m in _QUANTITY.finditer(t):
+            add("quantity", m.group(0), f"{_decimal_str(parse_number(m.group('n')))} {UNITS[m.group('u').lower()]}")
     return found
 
 
@@ -195,7 +207,8 @@ class Evidence:
         nf = nfkc(text).lower()
         # a URL broken across lines after "-" or "/" is joined again
         self.joined = _URL_BREAK.sub("", nf)
-        own = extract_details(text, dates=True)
+        own = extract_details(text, dates=True, quantities=True)
+        self.quantities = {d.value for d in own if d.kind == "quantity"}
         self.dates = {d.value for d in own if d.kind == "date"}
         self.phones = {d.value for d in own if d.kind == "phone"}
         self.emails = {d.value for d in own if d.kind == "email"}
@@ -212,6 +225,8 @@ class Evidence:
             return d.value in self.emails
         if d.kind == "amount":
             return d.value in self.amounts
+        if d.kind == "quantity":
+            return d.value in self.quantities
         if d.kind == "date":  # "28 juin" (no year) is supported by "lundi 28 juin" or "28 juin 2021"
             return d.value in self.dates or any(v.endswith(d.value[1:]) for v in self.dates if d.value[0] == "?")
         # url: found whole (not cut inside a longer name), also when the guide's text lost the

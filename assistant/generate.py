@@ -37,10 +37,13 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND = re.compile(r"NON TROUV[ÉE]|NOT FOUND", re.I)
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-# A sentence ends after . ! ? that follows a letter or a closing mark (not "1." of a list), or at a newline.
-_SENTENCE = re.compile(r"(?<=[^\W\d_][.!?])\s+|(?<=[)»\]][.!?])\s+|\n+")
+# A sentence ends after . ! ? that follows a letter (French "temps ?" too) or a closing mark (not
+# "1." of a list), or at a newline.
+_SENTENCE = re.compile(r"(?<=[^\W\d_][.!?])\s+|(?<=[^\W\d_] [!?])\s+|(?<=[)»\]][.!?])\s+|\n+")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
 _LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
+# A sentence about the prompt rather than the answer ("the source mentions…", "sources numérotées").
+META = re.compile(r"\bsources?\b|\bnumérot|\bnumbered\b", re.I)
 SUPPORT_OVERLAP = 0.3  # share of an answer's words a section must hold to be cited for it
 SOURCE_RATIO = 0.75  # sections whose fused score is at least this share of the best one's become sources
 
@@ -117,12 +120,14 @@ def supporting_sections(text: str, sources: list[Source]) -> list[int]:
     return [n for share, n in sorted(shares, reverse=True) if share >= SUPPORT_OVERLAP]
 
 
-def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[int]]],
-                                                          list[tuple[str, list[str]]]]:
+def check_answer(raw: str, sources: list[Source], question: str = "") -> tuple[list[tuple[str, list[int]]],
+                                                                            list[tuple[str, list[str]]]]:
     """Verify a generated answer sentence by sentence.
 
     Returns the kept sentences (marker-free) with the source numbers each cites, and the
-    removed sentences with the unsupported details (as written) that removed them. A sentence without a
+    removed sentences with why they were removed: the unsupported details as written (phone,
+    e-mail, URL, amount, date, or a number with a unit such as "24 mois"), or "echo"/"meta" for
+    a sentence that only repeats the question or talks about the sources. A sentence without a
     marker takes the answer's cited numbers; with none anywhere, the supporting sections.
     """
     valid = {s.number for s in sources}
@@ -136,14 +141,23 @@ def check_answer(raw: str, sources: list[Source]) -> tuple[list[tuple[str, list[
         clean = strip_markers(sentence)
         if not clean:
             continue
+        if META.search(clean) or is_echo(clean, question):
+            removed.append((clean, ["meta" if META.search(clean) else "echo"]))
+            continue
         evidence = Evidence("\n\n".join(by_number[n].section.text for n in nums))
-        bad = [d.text for d in extract_details(clean, dates=True) if not evidence.supports(d)]
+        bad = [d.text for d in extract_details(clean, dates=True, quantities=True) if not evidence.supports(d)]
         if bad:
             log.warning("Generated sentence removed, unsupported %s: %r", bad, clean)
             removed.append((clean, bad))
             continue
         kept.append((clean, nums))
     return kept, removed
+
+
+def is_echo(sentence: str, question: str) -> bool:
+    """True when every word of the sentence is already in the question (the model repeated it)."""
+    words = set(tokenize(sentence))
+    return bool(words) and words <= set(tokenize(question))
 
 
 def with_citation(sentence: str, names: list[str]) -> str:
@@ -245,7 +259,7 @@ class GenerativeAnswerer:
         log.info("generated: %r", raw)
         if NOT_FOUND.search(raw) or not raw.strip():
             raise SourceRefusal("the model found no answer in the sources")
-        kept, removed = check_answer(raw, sources)
+        kept, removed = check_answer(raw, sources, draft.question)
         if not kept:
             log.warning("No generated sentence survived the check; extractive answer given instead.")
             return self.fallback.answer(draft.question, draft.language, draft.hits, sections)

@@ -143,3 +143,16 @@ def test_dates_are_extracted_and_normalised():
                                                dates=True) if d.kind == "date"}
     assert values == {"2021-07-07", "2020-09", "2019", "?-06-28"}
     assert not [d for d in extract_details("10.000 habitants", dates=True) if d.kind != "date"]
+
+
+def test_wrong_duration_echo_and_meta_sentences_are_removed(built_index):
+    pass_culture = built_index.sections["Atelier n°11"]
+    sources = [Source(1, pass_culture, pass_culture.text)]
+    question = "Combien vaut le pass Culture et pendant combien de temps ?"
+    raw = ("Combien vaut le pass Culture et pendant combien de temps ? [1] "
+           "Selon la source numérotée, voici la réponse [1]. "
+           "Le pass Culture vaut 300€ [1]. Il est utilisable pendant 30 jours [1]. "
+           "Il est utilisable pendant 24 mois [1].")
+    kept, removed = check_answer(raw, sources, question)
+    assert [t for t, _ in kept] == ["Le pass Culture vaut 300€.", "Il est utilisable pendant 24 mois."]
+    assert [why for _, why in removed] == [["echo"], ["meta"], ["30 jours"]]
