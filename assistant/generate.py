@@ -25,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 from llama_index.core.llms import LLM, ChatMessage
 
-from guide_assistant.assistant.answer import ExtractiveAnswerer, contact_card, premise_warning, sentence_pages
+from guide_assistant.assistant.answer import (
+    ExtractiveAnswerer,
+    contact_card,
+    pages_text,
+    premise_warning,
+    sentence_pages,
+)
 from guide_assistant.assistant.details import Evidence, extract_details
 from guide_assistant.assistant.lexical import tokenize
 from guide_assistant.assistant.retrieval import SectionHit
@@ -87,12 +93,8 @@ def build_sources(question: str, hits: list[SectionHit], sections: dict[str, Sec
 
 
 def render_sources(sources: list[Source]) -> str:
-    return "\n\n".join(f"[{s.number}] {s.section.label} — {s.section.title} ({pages(s.section.pages)})\n{s.text}"
+    return "\n\n".join(f"[{s.number}] {s.section.label} — {s.section.title} ({pages_text(s.section.pages)})\n{s.text}"
                        for s in sources)
-
-
-def pages(p: list[int]) -> str:
-    return f"p. {p[0]}" if len(p) == 1 or p[0] == p[-1] else f"p. {p[0]}-{p[-1]}"
 
 
 def split_sentences(text: str) -> list[str]:

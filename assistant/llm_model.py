@@ -436,10 +436,6 @@ CHATML_STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
 _LLM_CACHE: dict[tuple, LlamaCPP] = {}
 _LLM_CACHE_LOCK = threading.Lock()
 
-# llama.cpp contexts are not thread-safe and LlamaCPP.complete mutates its generate_kwargs:
-# callers sharing the cached LlamaCPP across threads hold this lock around each generation.
-GENERATION_LOCK = threading.RLock()
-
 
 def load_llm(
     name: str,
@@ -465,7 +461,8 @@ def load_llm(
     downloaded); prompts use Qwen's ChatML. llama-index's global `Settings` are not touched.
     The instance is cached per (file, arguments): a second call returns the same object.
     Loading takes about 0.5-3 s (memory-mapped; 2.7 s for either model with a cold page cache).
-    Hold GENERATION_LOCK around calls made from several threads.
+    llama.cpp contexts are not thread-safe: callers sharing the instance across threads serialise
+    generations (assistant/generate.py holds one lock around each).
 
     Raises ModelProvisionError: the model cannot be provisioned (see `ensure_model`),
     llama-cpp-python or llama-index-llms-llama-cpp is not installed, or llama.cpp cannot

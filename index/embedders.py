@@ -66,10 +66,6 @@ class BundledEmbedding(BaseEmbedding):
     def count_tokens(self, text: str) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def token_list(self, text: str) -> list[int]:
-        """A list as long as `text`'s token count (the shape llama-index splitters expect)."""
-        return [0] * self.count_tokens(text)
-
     def _get_query_embedding(self, query: str) -> list[float]:
         # The retriever and the answer step embed the same question: keep the last few.
         if query not in self._query_cache:
