@@ -16,6 +16,7 @@ from guide_assistant.assistant.lexical import tokenize
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.ingest import facts
+from guide_assistant.ingest.chunking import chunk_pages, page_offsets
 from guide_assistant.records import Citation, Section
 
 MONEY_WORDS = re.compile(r"financ|fund|co[uû]t|cost|combien|how much|montant|amount|€|euro|subvention|grant|"
@@ -47,19 +48,11 @@ def pages_text(pages: list[int]) -> str:
 
 
 def sentence_pages(section: Section, sentence: str) -> list[int]:
-    """Pages a quoted sentence lies on (its first and last words located in the section text)."""
-    flat = section.text.replace("\n", " ")
-    start = flat.find(sentence[:30])
+    """Pages a quoted sentence lies on (located in the section text, lines unwrapped)."""
+    start = section.text.replace("\n", " ").find(sentence[:30])
     if start < 0:
         return section.pages
-    end = start + len(sentence)
-    offsets, pos = [], 0
-    for line, page in zip(section.text.split("\n"), section.line_pages):
-        offsets.append((pos, page))
-        pos += len(line) + 1
-    pages = sorted({p for o, p in offsets if start - 200 < o <= end} | {max(p for o, p in offsets if o <= start)})
-    inside = [p for o, p in offsets if start <= o < end] + [max(p for o, p in offsets if o <= start)]
-    return sorted(set(inside)) or pages
+    return chunk_pages(page_offsets(section), start, start + len(sentence))
 
 
 def amount_value(text: str) -> float | None:
