@@ -1,9 +1,10 @@
 """Generative answers (mode "llm"): the model writes a short answer from numbered sources, then
 the application checks it before anyone sees it.
 
-1. Sources: the best sections (not ten chunks), each as [n] label — title (pages) + the text of
-   its retrieved chunks, capped in characters. The system prompt is fixed, so llama.cpp reuses
-   its evaluated prefix from one question to the next.
+1. Sources: the best sections (not ten chunks). Source [1] is the whole text of the best
+   section, so "system prompt + source [1]" is the same for every question on that section and
+   its evaluated state is saved once and reloaded (assistant/prefix_states.py); the others are
+   that section's sentences that best answer the question, capped in characters.
 2. Citations belong to the application: [n] markers are mapped to sections and rewritten as
    "(Atelier n°2, p. 7)"; numbers the model was never given are dropped; when the model cites
    nothing, the sections whose words support the answer are cited.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ from guide_assistant.assistant.answer import (
 )
 from guide_assistant.assistant.details import Evidence, extract_details
 from guide_assistant.assistant.lexical import tokenize
+from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.prompts import load_prompt
@@ -68,6 +70,7 @@ class Draft:
     sources: list["Source"]
     messages: list[ChatMessage]
     raw: str = ""
+    prefix_state: str = ""  # how the prompt's fixed prefix was obtained: live, loaded, saved (or "" if none)
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,26 @@ class Source:
 
 
 def build_sources(question: str, hits: list[SectionHit], sections: dict[str, Section], picker: ExtractiveAnswerer,
-                  qvec: np.ndarray, max_sources: int, max_chars: int) -> list[Source]:
-    """Numbered sources from the best sections: each section's sentences that best answer the
-    question (the extractive step's choice, in document order), capped at `max_chars`
-    characters. A short, focused prompt keeps a small model on topic and its first token fast."""
+                  qvec: np.ndarray, max_sources: int, max_chars: int, lead_chars: int) -> list[Source]:
+    """Numbered sources from the best sections. [1]: the best section's whole text (its first
+    `lead_chars` characters), the same for every question, so its evaluated state can be reused.
+    [2]…: each further section's sentences that best answer the question (the extractive
+    step's choice, in document order), capped at `max_chars` characters: they are evaluated
+    for every question, so they stay short."""
     out = []
     for n, hit in enumerate(hits[:max_sources], start=1):
         section = sections[hit.label]
+        if n == 1:
+            out.append(lead_source(section, lead_chars))
+            continue
         text = " ".join(picker.best_sentences(question, section, qvec)) or section.text
         out.append(Source(n, section, text[:max_chars]))
     return out
+
+
+def lead_source(section: Section, lead_chars: int) -> Source:
+    """Source [1]: the section's whole text (its first `lead_chars` characters)."""
+    return Source(1, section, section.text[:lead_chars])
 
 
 def render_sources(sources: list[Source]) -> str:
@@ -189,10 +202,15 @@ class GenerativeAnswerer:
 
     def __init__(self, llm: LLM, embedder: BundledEmbedding,
                  sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 2,
-                 source_chars: int = 600, history_turns: int = 4):
+                 source_chars: int = 300, lead_source_chars: int = 3200, history_turns: int = 4,
+                 states: PrefixStates | None = None):
         """Answers fall back to `ExtractiveAnswerer` (verbatim quotes) when no generated sentence
-        survives the check."""
+        survives the check. `states`: saved prompt prefixes of a local llama.cpp model (None for
+        an endpoint, or to evaluate every prompt in full); `llm.messages_to_prompt` must be the
+        formatting the model receives."""
         self.llm = llm
+        self.states = states
+        self.lead_source_chars = lead_source_chars
         self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4)
         self.embedder = embedder
         self.sentence_vectors = sentence_vectors
@@ -200,8 +218,9 @@ class GenerativeAnswerer:
         self.source_chars = source_chars
         self.history_turns = history_turns
         for lang in ("fr", "en"):  # fail at start-up, not at the first question, on a bad prompt file
-            for name in ("answer_system", "answer_user", "condense"):
+            for name in ("answer_user", "condense"):
                 load_prompt(name, lang)
+        load_prompt("answer_system")
 
     # ----------------------------------------------------------------- follow-ups
 
@@ -221,7 +240,7 @@ class GenerativeAnswerer:
 
     def messages(self, question: str, language: str, sources: list[Source]) -> list[ChatMessage]:
         return [
-            ChatMessage(role="system", content=load_prompt("answer_system", language).render()),
+            ChatMessage(role="system", content=load_prompt("answer_system").render()),
             ChatMessage(role="user", content=load_prompt("answer_user", language).render(
                 sources=render_sources(sources), question=question)),
         ]
@@ -231,13 +250,41 @@ class GenerativeAnswerer:
         """Choose the sources and build the messages for one question."""
         close = [h for h in hits if h.score >= SOURCE_RATIO * hits[0].score]
         qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
-        sources = build_sources(question, close, sections, self.fallback, qvec, self.max_sources, self.source_chars)
+        sources = build_sources(question, close, sections, self.fallback, qvec, self.max_sources, self.source_chars,
+                                self.lead_source_chars)
         return Draft(question, language, hits, sources, self.messages(question, language, sources))
+
+    def fixed_prefix(self, messages: list[ChatMessage], sources: list[Source]) -> tuple[str, str]:
+        """(prefix, prompt): the formatted prompt and its part that ends with source [1]'s text,
+        the same for every question whose best section is that source."""
+        prompt = self.llm.messages_to_prompt(messages)
+        block = render_sources(sources[:1])
+        return prompt[:prompt.index(block) + len(block)], prompt
+
+    def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+        """Save the prefix state of every section as source [1] (about 5-15 s per section for
+        the 1.5B model on 2 cores the first time; then only a check that the file exists).
+        Takes the generation lock section by section, so questions interleave. Returns how many
+        states were already present and how many were saved. Does nothing without `states`."""
+        counts: dict[str, int] = {}
+        for k, section in enumerate(sections if self.states else []):
+            sources = [lead_source(section, self.lead_source_chars)]
+            prefix, _ = self.fixed_prefix(self.messages("?", "fr", sources), sources)
+            with _LOCK:
+                how = self.states.ensure(prefix)
+            counts[how] = counts.get(how, 0) + 1
+            if progress:
+                progress(k + 1, len(sections))
+        return counts
 
     def stream(self, draft: Draft) -> Iterator[str]:
         """Yield the model's raw text as it is generated (unchecked: show it as a draft only);
         it accumulates in `draft.raw`."""
         with _LOCK:
+            if self.states:
+                prefix, prompt = self.fixed_prefix(draft.messages, draft.sources)
+                draft.prefix_state = self.states.prime(prefix, prompt)
+                log.info("prompt prefix (system + %s): %s", draft.sources[0].section.label, draft.prefix_state)
             for chunk in self.llm.stream_chat(draft.messages):
                 draft.raw += chunk.delta or ""
                 yield chunk.delta or ""

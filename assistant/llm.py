@@ -12,8 +12,11 @@ from __future__ import annotations
 import logging
 import os
 
+from pathlib import Path
+
 from llama_index.core.llms import LLM
 
+from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.config import LlmSettings
 from guide_assistant.errors import GuideAssistantError
 
@@ -29,6 +32,17 @@ def get_llm(settings: LlmSettings) -> LLM:
 
     return load_llm(settings.model, settings.cache_dir, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                     max_new_tokens=settings.max_new_tokens, temperature=settings.temperature)
+
+
+def prefix_states(llm: LLM, settings: LlmSettings) -> PrefixStates | None:
+    """Saved prompt-prefix states for the local backend, under `<cache_dir>/states` (None for an
+    endpoint, which keeps its own cache, or when `prefix_states` is off)."""
+    if settings.backend != "local" or not settings.prefix_states:
+        return None
+    from guide_assistant.assistant.llm_model import get_model
+
+    # LlamaCPP keeps its llama_cpp.Llama in a private attribute; it has no public accessor.
+    return PrefixStates(llm._model, Path(settings.cache_dir) / "states", get_model(settings.model).sha256)
 
 
 def openai_like(settings: LlmSettings) -> LLM:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+from tqdm import tqdm
 
 from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, pages_text
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
@@ -46,11 +48,13 @@ PERSONAL_DATA = re.compile(
 def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
     """The answer step of `settings.answer.mode`."""
     if settings.answer.mode == "llm":
-        from guide_assistant.assistant.llm import get_llm
+        from guide_assistant.assistant.llm import get_llm, prefix_states
 
         llm = settings.llm
-        return GenerativeAnswerer(get_llm(llm), index.embedder, index.sentences, max_sources=llm.max_sources,
-                                  source_chars=llm.source_chars, history_turns=llm.history_turns)
+        model = get_llm(llm)
+        return GenerativeAnswerer(model, index.embedder, index.sentences, max_sources=llm.max_sources,
+                                  source_chars=llm.source_chars, lead_source_chars=llm.lead_source_chars,
+                                  history_turns=llm.history_turns, states=prefix_states(model, llm))
     return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes)
 
 
@@ -86,6 +90,23 @@ class Assistant:
         answer mode (mode "llm" loads the language model once per process)."""
         index = open_index(settings, show_progress=show_progress)
         return cls(index, settings, make_answerer(index, settings))
+
+    def warm(self, show_progress: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+        """Generative mode with a local model: save the prompt-prefix state of every section, so
+        that later questions evaluate only their own tokens (see GenerativeAnswerer.warm);
+        minutes on the first run, about a second once saved. Other modes: nothing to do.
+        `progress(done, total)` is called after each section. Returns the counts of states
+        already present and saved."""
+        if not isinstance(self.answerer, GenerativeAnswerer):
+            return {}
+        sections = list(self.index.sections.values())
+        with tqdm(total=len(sections), desc="Prefix states", unit="section", disable=not show_progress) as bar:
+            def step(done: int, total: int) -> None:
+                bar.update(1)
+                if progress:
+                    progress(done, total)
+            return self.answerer.warm(sections, progress=step)
 
     def prior_sections(self, history: list[Turn]) -> list[str]:
         """Sections of the previous turn: those named in the last assistant message."""
@@ -161,6 +182,7 @@ class Assistant:
             draft = self.answerer.prepare(query if history else q, language, hits, self.index.sections)
             yield from self.answerer.stream(draft)
             debug["generated"] = draft.raw
+            debug["prefix_state"] = draft.prefix_state
             try:
                 text, citations = self.answerer.finish(draft, self.index.sections)
             except SourceRefusal as exc:

@@ -78,7 +78,14 @@ class LlmSettings(_Stage):
     max_new_tokens: int = Field(200, ge=16, le=1024, description="answer length cap, in the model's tokens")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="sampling temperature")
     max_sources: int = Field(2, ge=1, le=6, description="sections given to the model as numbered sources")
-    source_chars: int = Field(700, ge=200, description="text of each source given to the model (its best sentences), in characters")
+    lead_source_chars: int = Field(3200, ge=200, description="text of source [1], the best section's whole "
+                                   "text (the guide's longest is 3,026), in characters")
+    source_chars: int = Field(300, ge=100, description="text of each further source (that section's best "
+                              "sentences for the question), in characters")
+    prefix_states: bool = Field(True, description="local backend: save the evaluated state of 'system prompt + "
+                                "source [1]' per section under <cache_dir>/states and reload it")
+    warm_states: bool = Field(True, description="chat page: save every section's prefix state in the "
+                              "background after start-up (first run only: about 5 min for the 1.5B model)")
     history_turns: int = Field(4, ge=0, le=20, description="messages of the conversation kept for follow-ups")
     openai_base_url: str = Field("", description="base URL of the OpenAI-compatible endpoint, e.g. "
                                  "http://127.0.0.1:8000/v1")

@@ -1,7 +1,8 @@
 """Prompt templates as files, with their variables checked when loaded.
 
-Each template is `<name>_<lang>.txt` in this folder, Python `str.format` syntax ({question}).
-`load_prompt(name, lang)` returns a `Prompt` whose variables must be exactly the ones the code
+Each template is `<name>_<lang>.txt` in this folder (`<name>.txt` for one shared by both
+languages, such as the system prompt, whose evaluated state is reused across questions), in
+Python `str.format` syntax ({question}). `load_prompt(name, lang)` returns a `Prompt` whose variables must be exactly the ones the code
 declares in PROMPT_VARIABLES; a file missing one, or using an unknown one, is refused.
 """
 
@@ -19,6 +20,10 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "answer_user": frozenset({"sources", "question"}),
     "condense": frozenset({"history", "question"}),
 }
+
+# Prompts with one file for both languages (`<name>.txt`): the system prompt is shared so that
+# the evaluated state of "system prompt + first source" serves French and English questions.
+SHARED_PROMPTS = frozenset({"answer_system"})
 
 
 class PromptError(GuideAssistantError):
@@ -45,12 +50,12 @@ def template_variables(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=None)
-def load_prompt(name: str, lang: str) -> Prompt:
-    """Load and check `<name>_<lang>.txt`. Raises PromptError (unknown name, missing file,
+def load_prompt(name: str, lang: str | None = None) -> Prompt:
+    """Load and check `<name>_<lang>.txt` (`<name>.txt` when `lang` is None). Raises PromptError (unknown name, missing file,
     variables that differ from PROMPT_VARIABLES[name])."""
     if name not in PROMPT_VARIABLES:
         raise PromptError(f"Unknown prompt {name!r}; known: {sorted(PROMPT_VARIABLES)}.")
-    file = f"{name}_{lang}.txt"
+    file = f"{name}_{lang}.txt" if lang else f"{name}.txt"
     try:
         text = resources.files(__package__).joinpath(file).read_text(encoding="utf-8")
     except FileNotFoundError as exc:

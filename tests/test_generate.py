@@ -5,6 +5,8 @@ and dates, refusals, and the prompt files. The model itself is not under test he
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from guide_assistant.assistant.details import extract_details
@@ -17,7 +19,8 @@ from guide_assistant.assistant.generate import (
     check_answer,
     sentence_numbers,
 )
-from guide_assistant.prompts import PROMPT_VARIABLES, Prompt, PromptError, load_prompt, template_variables
+from guide_assistant.assistant.llm_model import messages_to_prompt
+from guide_assistant.prompts import PROMPT_VARIABLES, SHARED_PROMPTS, Prompt, PromptError, load_prompt, template_variables
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +127,16 @@ def test_list_items_keep_their_text_and_share_one_citation(answerer, sources, se
 
 def test_prompt_files_have_the_declared_variables():
     for name, variables in PROMPT_VARIABLES.items():
-        for lang in ("fr", "en"):
+        for lang in ((None,) if name in SHARED_PROMPTS else ("fr", "en")):
             assert load_prompt(name, lang).variables == variables
     assert "{sources}" not in load_prompt("answer_user", "fr").render(sources="S", question="Q")
+
+
+def test_both_languages_share_the_prompt_up_to_the_end_of_the_sources():
+    """The saved state of "system prompt + first source" serves French and English questions
+    only if both user prompts start the same way."""
+    fr, en = (load_prompt("answer_user", lang).render(sources="SOURCES", question="Q") for lang in ("fr", "en"))
+    assert fr.split("SOURCES")[0] == en.split("SOURCES")[0]
 
 
 def test_bad_prompt_variables_are_refused():
@@ -156,3 +166,18 @@ def test_wrong_duration_echo_and_meta_sentences_are_removed(built_index):
     kept, removed = check_answer(raw, sources, question)
     assert [t for t, _ in kept] == ["Le pass Culture vaut 300€.", "Il est utilisable pendant 24 mois."]
     assert [why for _, why in removed] == [["echo"], ["meta"], ["30 jours"]]
+
+
+def test_fixed_prefix_ends_with_source_one_and_is_shared_by_both_languages(built_index):
+    """The prompt part whose state is saved: system prompt + source [1], whatever the question,
+    its language and the further sources."""
+    llm = SimpleNamespace(messages_to_prompt=messages_to_prompt)  # the real ChatML formatting, no model needed
+    gen = GenerativeAnswerer(llm=llm, embedder=built_index.embedder, sentence_vectors=built_index.sentences)
+    s = built_index.sections
+    one = [Source(1, s["Atelier n°2"], s["Atelier n°2"].text)]
+    two = one + [Source(2, s["Atelier n°1"], "Inscrivez la commune auprès de l'ASP.")]
+    fr_prefix, fr_prompt = gen.fixed_prefix(gen.messages("Comment financer ?", "fr", two), two)
+    en_prefix, en_prompt = gen.fixed_prefix(gen.messages("How do I fund it?", "en", one), one)
+    assert fr_prefix == en_prefix
+    assert fr_prompt.startswith(fr_prefix) and en_prompt.startswith(en_prefix)
+    assert fr_prefix.endswith(s["Atelier n°2"].text) and "Inscrivez" not in fr_prefix

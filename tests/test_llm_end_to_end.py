@@ -23,6 +23,7 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip 
 
 from guide_assistant.assistant.details import Evidence, extract_details  # noqa: E402
 from guide_assistant.assistant.llm_model import ensure_model, get_model  # noqa: E402
+from guide_assistant.assistant.prefix_states import PrefixStates  # noqa: E402
 from guide_assistant.assistant.service import Assistant  # noqa: E402
 from guide_assistant.config import Settings  # noqa: E402
 from guide_assistant.records import Turn  # noqa: E402
@@ -90,6 +91,37 @@ def test_followup_is_rewritten_with_the_conversation(llm_assistant, built_index)
 def test_out_of_scope_is_still_refused_before_the_model(llm_assistant):
     answer = llm_assistant.ask("Quel est le montant du RSA ?")
     assert answer.refused and "generated" not in answer.debug
+
+
+BREAKFAST = "Comment financer des petits déjeuners à l'école ?"
+
+
+def test_prefix_states_are_saved_once_reloaded_and_rebuilt_when_damaged(built_index, settings, model_cache,
+                                                                           tmp_path):
+    """'System prompt + source [1]' is evaluated once per section and saved; a question on that
+    section loads it and gives the same answer as a full evaluation (greedy decoding); a damaged
+    file is detected, evaluated again and replaced."""
+    assistant = Assistant(built_index, llm_settings(settings, cache_dir=model_cache, temperature=0.0))
+    answerer = assistant.answerer
+    answerer.states = PrefixStates(answerer.states.llama, tmp_path, get_model(SMALL).sha256)
+    sections = [built_index.sections["Atelier n°2"], built_index.sections["Atelier n°9"]]
+    assert answerer.warm(sections) == {"saved": 2}
+    assert answerer.warm(sections) == {"present": 2}
+    files = sorted(tmp_path.rglob("*.state"))
+    assert len(files) == 2
+
+    loaded = assistant.ask(BREAKFAST)  # the context holds Atelier n°9's prefix, the last warmed
+    assert loaded.debug["sections"][0][0] == "Atelier n°2"
+    assert loaded.debug["prefix_state"] == "loaded"
+    assert assistant.ask(BREAKFAST).debug["prefix_state"] == "live"
+
+    for f in files:
+        f.write_bytes(b"not a llama.cpp state")
+    answerer.states.llama.reset()
+    rebuilt = assistant.ask(BREAKFAST)
+    assert rebuilt.debug["prefix_state"] == "saved"
+    assert rebuilt.debug["generated"] == loaded.debug["generated"]
+    assert sum(f.stat().st_size > 1_000_000 for f in files) == 1  # Atelier n°2's file rewritten
 
 
 def _free_port() -> int:
