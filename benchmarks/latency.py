@@ -1,5 +1,7 @@
 """Answer latency per mode: time to the first piece of text shown (first token of the draft in
 mode "llm"; the whole answer in mode "extractive") and total time, p50/p95, on a question set.
+Mode "llm" first saves every section's prompt-prefix state (as the chat page does at start-up)
+and prints how long that took; the latencies are those of a warmed page.
 
 Usage: .venv/bin/python benchmarks/latency.py [--questions eval/dev_questions.jsonl] [--modes extractive llm]
 Settings come from the environment (e.g. GUIDE_ASSISTANT_LLM__MODEL=qwen2.5-coder-0.5b).
@@ -46,6 +48,10 @@ def main() -> None:
     for mode in args.modes:
         settings = base.model_copy(update={"answer": AnswerSettings(**(base.answer.model_dump() | {"mode": mode}))})
         assistant.settings, assistant.answerer = settings, make_answerer(assistant.index, settings)
+        t0 = time.perf_counter()
+        counts = assistant.warm(show_progress=True)
+        if counts:
+            print(f"{mode:<10} prompt-prefix states {counts} in {time.perf_counter() - t0:.1f} s")
         firsts, totals, refused = measure(assistant, items)
         f, t = np.array(firsts), np.array(totals)
         print(f"{mode:<10} first text p50 {np.percentile(f, 50):6.2f} s  p95 {np.percentile(f, 95):6.2f} s | "

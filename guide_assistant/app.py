@@ -41,6 +41,7 @@ class AssistantHolder:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.assistant: Assistant | None = None
+        self.done = False  # loaded and warmed (or failed): the status line stops changing
         self.status = "Chargement de l'index (première utilisation : construction, environ une minute)…"
         self._thread = threading.Thread(target=self._load, daemon=True)
 
@@ -51,11 +52,24 @@ class AssistantHolder:
     def _load(self) -> None:
         try:
             self.assistant = Assistant.from_settings(self.settings, show_progress=True)
-            n = len(self.assistant.index.sections)
-            self.status = f"Prêt — {n} sections du guide indexées."
         except GuideAssistantError as exc:
             self.status = f"Erreur : {exc}"
             log.error("%s", exc)
+            self.done = True
+            return
+        ready = f"Prêt — {len(self.assistant.index.sections)} sections du guide indexées."
+        self.status = ready
+        if self.settings.llm.warm_states:
+            try:  # an optimisation only: on failure, answers evaluate their whole prompt
+                self.assistant.warm(progress=self._warm_status)
+            except Exception:
+                log.exception("Prompt-prefix states could not be saved.")
+        self.status, self.done = ready, True
+
+    def _warm_status(self, done: int, total: int) -> None:
+        n = len(self.assistant.index.sections)
+        self.status = (f"Prêt — {n} sections du guide indexées. Préparation du modèle (première utilisation) : "
+                       f"section {done}/{total} ; les réponses peuvent être plus lentes d'ici là.")
 
     def wait(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -179,7 +193,7 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
             build_review_tab(store, settings.app.runs_dir, settings.app.candidates_file,
                              labels=lambda: [] if holder.assistant is None else list(holder.assistant.index.sections))
         timer = gr.Timer(1.0)
-        timer.tick(lambda: (holder.status, gr.Timer(active=holder.assistant is None)), outputs=[status, timer],
+        timer.tick(lambda: (holder.status, gr.Timer(active=not holder.done)), outputs=[status, timer],
                    api_name=False)
         events = []
         for trigger in (box.submit, send.click):
