@@ -263,18 +263,24 @@ class GenerativeAnswerer:
 
     def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Save the prefix state of every section as source [1] (about 5-15 s per section for
-        the 1.5B model on 2 cores the first time; then only a check that the file exists).
-        Takes the generation lock section by section, so questions interleave. Returns how many
-        states were already present and how many were saved. Does nothing without `states`."""
+        the 1.5B model on 2 cores the first time; then only a check that the file exists), and
+        delete the states of prefixes no longer in use (a section's text changed). `sections`:
+        all the sections a question can lead with. Takes the generation lock section by section,
+        so questions interleave. Returns how many states were already present and how many were
+        saved. Does nothing without `states`."""
         counts: dict[str, int] = {}
+        keep = set()
         for k, section in enumerate(sections if self.states else []):
             sources = [lead_source(section, self.lead_source_chars)]
             prefix, _ = self.fixed_prefix(self.messages("?", "fr", sources), sources)
             with _LOCK:
                 how = self.states.ensure(prefix)
+            keep.add(self.states.key(prefix))
             counts[how] = counts.get(how, 0) + 1
             if progress:
                 progress(k + 1, len(sections))
+        if self.states:
+            self.states.prune(keep)
         return counts
 
     def stream(self, draft: Draft) -> Iterator[str]:

@@ -59,6 +59,19 @@ class PrefixStates:
         digest = hashlib.sha256(" ".join(map(str, tokens)).encode()).hexdigest()[:32]
         return self.directory / f"{digest}.state"
 
+    def key(self, prefix: str) -> Path:
+        """The state file of `prefix`."""
+        return self.path(self.tokens(prefix)[:-1])
+
+    def prune(self, keep: set[Path]) -> int:
+        """Delete the state files not in `keep` (prefixes of texts that changed); returns how many."""
+        stale = [f for f in self.directory.glob("*.state") if f not in keep]
+        for f in stale:
+            f.unlink(missing_ok=True)
+        if stale:
+            log.info("deleted %d prefix states no longer used", len(stale))
+        return len(stale)
+
     def prime(self, prefix: str, prompt: str | None = None) -> str:
         """Bring the context to the state after `prefix` (a leading part of `prompt`).
 

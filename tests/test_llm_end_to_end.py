@@ -105,7 +105,11 @@ def test_prefix_states_are_saved_once_reloaded_and_rebuilt_when_damaged(built_in
     answerer = assistant.answerer
     answerer.states = PrefixStates(answerer.states.llama, tmp_path, get_model(SMALL).sha256)
     sections = [built_index.sections["Atelier n°2"], built_index.sections["Atelier n°9"]]
+    stale = answerer.states.directory / "0123.state"  # the state of a section text that has since changed
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
     assert answerer.warm(sections) == {"saved": 2}
+    assert not stale.exists()
     assert answerer.warm(sections) == {"present": 2}
     files = sorted(tmp_path.rglob("*.state"))
     assert len(files) == 2
