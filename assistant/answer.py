@@ -145,10 +145,10 @@ def premise_warning(question: str, section: Section, language: str) -> str:
     wrong = [a for a in asked if a is not None and a not in given]
     if not wrong or not given:
         return ""
-    amounts = "; ".join(f.sentence for f in section.funding)
+    amounts = " ".join(f"« {f.sentence} »" for f in section.funding)
     if language == "en":
-        return f"Note: the amount in your question is not the one in the guide. The guide says: « {amounts} »"
-    return f"Attention : le montant de votre question n'est pas celui du guide. Le guide indique : « {amounts} »"
+        return f"Note: the amount in your question is not the one in the guide. The guide says: {amounts}"
+    return f"Attention : le montant de votre question n'est pas celui du guide. Le guide indique : {amounts}"
 
 
 def contact_card(section: Section, language: str) -> str:
@@ -179,11 +179,9 @@ def render_section(question: str, language: str, section: Section, quotes: list[
         lead = ("D'après le guide, voir " if primary else "Voir aussi ") + where + "."
         if quotes:
             lead += " Ce que dit le guide :"
-    out = [lead]
     warning = premise_warning(question, section, language) if primary else ""
-    if warning:
-        out.append(warning)
-    out.append(quote_block(quotes))
+    out = [warning, lead]  # a correction of the question comes first
+    out.append(quote_block([q for q in quotes if q not in warning]))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes]
     if money_lines and primary and MONEY_WORDS.search(question):
         head = "Montants cités" if language == "fr" else "Amounts in the guide"

@@ -51,7 +51,7 @@ class Detail(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["phone", "email", "url", "amount", "date", "quantity"]
+    kind: Literal["phone", "email", "url", "amount", "date", "quantity", "number"]
     text: str
     value: str
 
@@ -60,6 +60,9 @@ _SEP = r"[\s.\-]?"
 _PHONE = re.compile(
     rf"(?<![\d+])(?:(?:\+|00)33{_SEP}(?:\(0\){_SEP})?|0{_SEP})(?:\d{_SEP}){{8}}\d(?!\d)"
 )
+# Any other run of 7+ digits (separators allowed): a phone number in another format
+# ("123-456-7890", "+1 555 0100 200"), a reference, an identifier.
+_LONG_NUMBER = re.compile(r"(?<![\w.,])\d(?:[ .\-/]?\d){6,}(?![\w])")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}«»]+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
@@ -156,7 +159,8 @@ def extract_details(text: str, dates: bool = False, quantities: bool = False) ->
     in order of appearance within each kind.
 
     Phones: French numbers of 10 digits ("05 49 37 56 30", "05.49.37.56.30", "0549375630",
-    "0 800 122 500") or "+33 5 …". Amounts count only with "€", "euro(s)" or "EUR" attached,
+    "0 800 122 500") or "+33 5 …"; any other run of 7+ digits is a "number" ("123-456-7890",
+    value "1234567890"), so a phone number in another format is checked too. Amounts count only with "€", "euro(s)" or "EUR" attached,
     before or after the number, optionally with a multiplier ("7 milliards d'€", "€2 million",
     "3 M€"); "10.000 habitants" is not money. With `dates`: "7 juillet 2021", "28 juin",
     "septembre 2020", "July 7, 2021", and bare years 1900-2099. With `quantities`: a number with a
@@ -197,6 +201,11 @@ def extract_details(text: str, dates: bool = False, quantities: bool = False) ->
     if quantities:
         for m in _QUANTITY.finditer(t):
             add("quantity", m.group(0), f"{_decimal_str(parse_number(m.group('n')))} {UNITS[m.group('u').lower()]}")
+    covered = [m.span() for pat in (_PHONE, _EMAIL, _URL, _BARE_DOMAIN, _AMOUNT, _DATE, _QUANTITY)
+               for m in pat.finditer(t)]
+    for m in _LONG_NUMBER.finditer(t):
+        if not any(a < m.end() and m.start() < b for a, b in covered):
+            add("number", m.group(0), re.sub(r"\D", "", m.group(0)))
     return found
 
 
@@ -213,6 +222,7 @@ class Evidence:
         self.phones = {d.value for d in own if d.kind == "phone"}
         self.emails = {d.value for d in own if d.kind == "email"}
         self.amounts = {d.value for d in own if d.kind == "amount"}
+        self.numbers = {re.sub(r"\D", "", m.group(0)) for m in _LONG_NUMBER.finditer(nfkc(text))}
 
     def _url_in(self, value: str, hay: str) -> bool:
         pat = re.compile(r"(?<![a-z0-9-])" + re.escape(value) + r"(?![a-z0-9_-])")
@@ -227,6 +237,8 @@ class Evidence:
             return d.value in self.amounts
         if d.kind == "quantity":
             return d.value in self.quantities
+        if d.kind == "number":
+            return d.value in self.numbers
         if d.kind == "date":  # "28 juin" (no year) is supported by "lundi 28 juin" or "28 juin 2021"
             return d.value in self.dates or any(v.endswith(d.value[1:]) for v in self.dates if d.value[0] == "?")
         # url: found whole (not cut inside a longer name), also when the guide's text lost the

@@ -49,6 +49,18 @@ _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # "1." of a list), or at a newline.
 _SENTENCE = re.compile(r"(?<=[^\W\d_][.!?])\s+|(?<=[^\W\d_] [!?])\s+|(?<=[)»\]][.!?])\s+|\n+")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
+_BROKEN_MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d*)*(?=\s|$)|\[\s*$")  # "[4" or "[" where the token cap cut a marker
+_PLACEHOLDER = re.compile(r"\[\s*[^\W\d_]")  # "[Insert Date]", "[Nom]": a template slot, not a marker
+FORM_REASONS = frozenset({"truncated", "placeholder", "meta", "echo", "repeat", "dangling", "agrees"})
+# Least share of an answer's words that must come from the cited sections or the question, else
+# the model is not answering from the guide (generic advice, an off-topic answer). Measured on
+# the 108-question eval run of 2026-11-29: every French answer under 0.35 was off-topic or
+# wrong, the best ones at 0.58+; English words are only partly mapped to the French text by the
+# glossary, so English gets a low bar (an off-topic answer at 0.13, a right one at 0.21).
+MIN_GROUNDED = {"fr": 0.4, "en": 0.15}
+# A sentence agreeing with the question ("Oui", "Yes, the figure is correct"): dropped when the
+# question states an amount the guide contradicts.
+AFFIRM = re.compile(r"^(oui|yes|effectivement|indeed)\b|\b(correct|exact|confirm|c'est bien|that's right)", re.I)
 _LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
 # A sentence about the prompt rather than the answer ("the source mentions…", "sources numérotées").
 META = re.compile(r"\bsources?\b|\bnumérot|\bnumbered\b", re.I)
@@ -123,7 +135,23 @@ def sentence_numbers(sentence: str, valid: set[int]) -> list[int]:
 
 
 def strip_markers(sentence: str) -> str:
-    return re.sub(r"\s+([.,])", r"\1", _MARKER.sub("", sentence)).strip()  # French keeps a space before : ; ! ?
+    """The sentence without its [n] markers, a marker cut off by the token cap ("[4"), or runs of
+    spaces."""
+    text = _BROKEN_MARKER.sub("", _MARKER.sub("", sentence))
+    return re.sub(r"\s+([.,])", r"\1", re.sub(r"\s+", " ", text)).strip()  # French keeps a space before : ; ! ?
+
+
+def tidy(raw: str) -> str:
+    """Generated text with markdown links written out ("[site](https://…)" → "site (https://…)")
+    and numbers taken out of brackets ("[09 69 39 00 00]"), so that brackets left are markers
+    or template placeholders ("[Insert Date]")."""
+    raw = re.sub(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)", r"\1 (\2)", raw)
+    return re.sub(r"\[((?:[^\]\d\n]*\d){4,}[^\]\n]*)\]", r"\1", raw)
+
+
+def is_truncated(raw: str) -> bool:
+    """True when the text stops mid-sentence (the token cap was reached)."""
+    return not re.search(r"[.!?…:;)\]»*\"]\s*$", raw)
 
 
 def supporting_sections(text: str, sources: list[Source]) -> list[int]:
@@ -141,23 +169,25 @@ def check_answer(raw: str, sources: list[Source], question: str = "") -> tuple[l
 
     Returns the kept sentences (marker-free) with the source numbers each cites, and the
     removed sentences with why they were removed: the unsupported details as written (phone,
-    e-mail, URL, amount, date, or a number with a unit such as "24 mois"), or "echo"/"meta" for
-    a sentence that only repeats the question or talks about the sources. A sentence without a
-    marker takes the answer's cited numbers; with none anywhere, the supporting sections.
+    e-mail, URL, amount, date, a number with a unit such as "24 mois", any 7+-digit number), or
+    one of FORM_REASONS. A sentence without a marker takes the answer's cited numbers; with none
+    anywhere, the supporting sections.
     """
     valid = {s.number for s in sources}
     by_number = {s.number: s for s in sources}
-    sentences = split_sentences(raw)
+    sentences = split_sentences(tidy(raw))
     cited_anywhere = [n for s in sentences for n in sentence_numbers(s, valid)]
     fallback = list(dict.fromkeys(cited_anywhere)) or supporting_sections(raw, sources)[:2] or [sources[0].number]
     kept, removed = [], []
-    for sentence in sentences:
+    for k, sentence in enumerate(sentences):
         nums = sentence_numbers(sentence, valid) or fallback
         clean = strip_markers(sentence)
         if not clean:
             continue
-        if META.search(clean) or is_echo(clean, question):
-            removed.append((clean, ["meta" if META.search(clean) else "echo"]))
+        cut = k == len(sentences) - 1 and is_truncated(raw)
+        problem = form_problem(clean, question, [t for t, _ in kept], cut)
+        if problem:
+            removed.append((clean, [problem]))
             continue
         evidence = Evidence("\n\n".join(by_number[n].section.text for n in nums))
         bad = [d.text for d in extract_details(clean, dates=True, quantities=True) if not evidence.supports(d)]
@@ -166,7 +196,36 @@ def check_answer(raw: str, sources: list[Source], question: str = "") -> tuple[l
             removed.append((clean, bad))
             continue
         kept.append((clean, nums))
+    if kept and kept[-1][0].endswith(":"):  # "The steps are as follows:" with every step removed
+        removed.append((kept.pop()[0], ["dangling"]))
     return kept, removed
+
+
+def grounded_share(text: str, cited: list[str], question: str, language: str) -> float:
+    """Share of the answer's content words (stemmed, accents folded; English mapped to French
+    where the glossary knows them) found in the cited sections' text or in the question."""
+    words = set(tokenize(text, expand_english=language == "en"))
+    known = set(tokenize(question, expand_english=language == "en")).union(*(tokenize(t) for t in cited))
+    return len(words & known) / len(words) if words else 1.0
+
+
+def form_problem(sentence: str, question: str, kept: list[str], cut: bool) -> str:
+    """Why a generated sentence cannot be shown whatever its details (one of FORM_REASONS), or "".
+    "truncated": cut off by the token cap; "placeholder": a template slot ("[Insert Date]");
+    "meta": talks about the sources; "echo": only repeats the question; "repeat": says again
+    a sentence already kept (small models loop). ("dangling", an announcement whose items were
+    all removed, is decided in `check_answer`; "agrees" in `GenerativeAnswerer.finish`.)"""
+    if cut:
+        return "truncated"
+    if _PLACEHOLDER.search(sentence):
+        return "placeholder"
+    if META.search(sentence):
+        return "meta"
+    if is_echo(sentence, question):
+        return "echo"
+    if sentence.casefold() in {k.casefold() for k in kept}:
+        return "repeat"
+    return ""
 
 
 def is_echo(sentence: str, question: str) -> bool:
@@ -306,24 +365,35 @@ class GenerativeAnswerer:
     def finish(self, draft: Draft, sections: dict[str, Section]) -> tuple[str, list[Citation]]:
         """Check the generated text and render it with citations and the contact card.
 
-        A sentence removed by the check is replaced by the guide's own closest sentence; when no
-        sentence survives, the answer is the extractive one. Raises SourceRefusal when the model
-        found no answer in the sources.
+        A sentence removed for a wrong detail is replaced by the guide's own closest sentence. A
+        question stating an amount the guide contradicts gets the correction first, and no
+        sentence agreeing with it ("agrees"). When no sentence survives, the answer is the
+        extractive one. Raises SourceRefusal when the model found no answer in the sources, or
+        when its answer is not grounded in them (see MIN_GROUNDED).
         """
         raw, sources = draft.raw, draft.sources
         log.info("generated: %r", raw)
         if NOT_FOUND.search(raw) or not raw.strip():
             raise SourceRefusal("the model found no answer in the sources")
         kept, removed = check_answer(raw, sources, draft.question)
+        warning = premise_warning(draft.question, sources[0].section, draft.language)
+        if warning:  # the question states an amount the guide contradicts: no "yes, that is right"
+            removed += [(t, ["agrees"]) for t, _ in kept if AFFIRM.search(t)]
+            kept = [(t, nums) for t, nums in kept if not AFFIRM.search(t)]
         if not kept:
             log.warning("No generated sentence survived the check; extractive answer given instead.")
             return self.fallback.answer(draft.question, draft.language, draft.hits, sections)
         by_number = {s.number: s for s in sources}
-        body = render_body(kept, {n: s.section.citation for n, s in by_number.items()})
         used = list(dict.fromkeys(n for _, nums in kept for n in nums))
+        share = grounded_share(" ".join(t for t, _ in kept), [by_number[n].section.text for n in used],
+                               draft.question, draft.language)
+        if share < MIN_GROUNDED.get(draft.language, 0.4):
+            raise SourceRefusal(f"only {share:.0%} of the answer's words come from the cited sections or the question")
+        body = render_body(kept, {n: s.section.citation for n, s in by_number.items()})
         main = by_number[used[0]].section
-        parts = [body, self.guide_says(" ".join(t for t, _ in removed), draft.language, main) if removed else "",
-                 premise_warning(draft.question, main, draft.language), contact_card(main, draft.language)]
+        wrong = " ".join(t for t, why in removed if not FORM_REASONS.issuperset(why))  # a wrong detail, not a form
+        parts = [warning, body,
+                 self.guide_says(wrong, draft.language, main) if wrong else "", contact_card(main, draft.language)]
         citations = [self.citation(by_number[n].section, " ".join(t for t, ns in kept if n in ns)) for n in used]
         return "\n\n".join(p for p in parts if p), citations
 

@@ -39,6 +39,7 @@ FOLLOWUP_WORDS = 9  # a question this short, after a first turn, is read with th
 PERSONAL_DATA = re.compile(
     r"adresse (personnelle|priv[ée]e|perso|du domicile)|domicile|num[ée]ro (personnel|priv[ée]|perso)|"
     r"portable (de|d')|t[ée]l[ée]phone (personnel|priv[ée]|portable)|date de naissance|"
+    r"num[ée]ros? de (portable|mobile)|\b(son|sa|leur) (portable|mobile)\b|"
     r"home address|private (phone|number|address|e-?mail)|personal (phone|number|address|e-?mail|mobile)|"
     r"mobile number|cell ?phone|date of birth|where does .{1,40} live|o[uù] habite",
     re.I,

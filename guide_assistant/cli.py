@@ -25,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress and retrieval details")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "faiss.loader", "root", "llama_index.core.indices.loading"):
+    for noisy in ("httpx", "faiss.loader", "llama_index.core.indices.loading"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

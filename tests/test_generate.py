@@ -65,6 +65,33 @@ def test_wrong_phone_number_and_wrong_amount_are_removed(sources):
     assert [bad for _, bad in removed] == [["05 11 22 33 44"], ["5 €"]]
 
 
+def test_a_phone_number_in_another_format_is_checked_too(sources):
+    kept, removed = check_answer("The phone number is [123-456-7890] [2]. The ASP answers on [05 49 37 56 30] [2].",
+                                 sources)
+    assert [t for t, _ in kept] == ["The ASP answers on 05 49 37 56 30."]
+    assert removed == [("The phone number is 123-456-7890.", ["123-456-7890"])]
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("Le soutien est de 1,30 € par petit-déjeuner [1]. **Date** : [Insert Date] [1].", "placeholder"),
+    ("Le soutien est de 1,30 € par petit-déjeuner [1]. La commune peut aussi demander", "truncated"),
+    ("Le soutien est de 1,30 € par petit-déjeuner [1]. Il est                [4", "truncated"),
+    ("Le soutien est de 1,30 € par petit-déjeuner [1]. Le soutien est de 1,30 € par petit-déjeuner [1].", "repeat"),
+])
+def test_sentences_that_cannot_be_shown_are_removed(sources, raw, reason):
+    kept, removed = check_answer(raw, sources)
+    assert [t for t, _ in kept] == ["Le soutien est de 1,30 € par petit-déjeuner."]
+    assert [why for _, why in removed] == [[reason]]
+
+
+def test_agreeing_with_a_false_amount_is_removed_and_the_correction_comes_first(answerer, sources, sections):
+    raw = "Oui, l'État paie bien ce montant [1]. Contactez la DSDEN de votre département [1]."
+    text, _ = answerer.finish(draft(raw, sources, question="Pourquoi l'État paie-t-il 5 € par petit-déjeuner ?"),
+                              sections)
+    assert text.startswith("Attention : le montant de votre question n'est pas celui du guide.")
+    assert "Oui" not in text and "Contactez la DSDEN de votre département" in text
+
+
 def test_a_detail_from_another_section_is_not_supported(sources):
     # 05 49 37 56 30 is the ASP number of Atelier n°1, not a fact of Atelier n°2
     kept, removed = check_answer("Pour les petits déjeuners, appelez le 05 49 37 56 30 [1].", sources)
@@ -181,3 +208,16 @@ def test_fixed_prefix_ends_with_source_one_and_is_shared_by_both_languages(built
     assert fr_prefix == en_prefix
     assert fr_prompt.startswith(fr_prefix) and en_prompt.startswith(en_prefix)
     assert fr_prefix.endswith(s["Atelier n°2"].text) and "Inscrivez" not in fr_prefix
+
+
+def test_an_answer_not_drawn_from_the_sources_is_a_refusal(answerer, sources, sections):
+    raw = ("Pour organiser le dépouillement, préparez les bulletins et vérifiez les urnes [1]. "
+           "Analysez ensuite les anomalies et proclamez le résultat final [1].")
+    with pytest.raises(SourceRefusal):
+        answerer.finish(draft(raw, sources, question="Comment organiser le dépouillement des élections ?"), sections)
+
+
+def test_an_announcement_whose_items_were_all_removed_is_dropped(sources):
+    raw = "Voici les étapes : [1]\n1. Payez 100 € par jour [1].\n2. Payez 100 € par nuit [1]."
+    kept, removed = check_answer(raw, sources)
+    assert kept == [] and removed[-1] == ("Voici les étapes :", ["dangling"])
