@@ -151,7 +151,7 @@ def tidy(raw: str) -> str:
 
 def is_truncated(raw: str) -> bool:
     """True when the text stops mid-sentence (the token cap was reached)."""
-    return not re.search(r"[.!?…:;)\]»*\"]\s*$", raw)
+    return not re.search(r"[.!?…:;)\]»\"]\**\s*$", raw)  # "**Étape 1.**" ends, "**Contact" does not
 
 
 def supporting_sections(text: str, sources: list[Source]) -> list[int]:

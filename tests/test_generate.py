@@ -76,6 +76,7 @@ def test_a_phone_number_in_another_format_is_checked_too(sources):
     ("Le soutien est de 1,30 € par petit-déjeuner [1]. **Date** : [Insert Date] [1].", "placeholder"),
     ("Le soutien est de 1,30 € par petit-déjeuner [1]. La commune peut aussi demander", "truncated"),
     ("Le soutien est de 1,30 € par petit-déjeuner [1]. Il est                [4", "truncated"),
+    ("Le soutien est de 1,30 € par petit-déjeuner [1].\n**Contact", "truncated"),
     ("Le soutien est de 1,30 € par petit-déjeuner [1]. Le soutien est de 1,30 € par petit-déjeuner [1].", "repeat"),
 ])
 def test_sentences_that_cannot_be_shown_are_removed(sources, raw, reason):
