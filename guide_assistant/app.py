@@ -188,20 +188,20 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
             def like(messages: list[dict], why: str | None, note: str, data: gr.LikeData) -> str:
                 return on_like(store, messages, why, note, data)
 
-            chatbot.like(like, [chatbot, reason, comment], fb_status, api_name=False)
+            chatbot.like(like, [chatbot, reason, comment], fb_status, api_visibility="private")
         with gr.Tab("Revue"):
             build_review_tab(store, settings.app.runs_dir, settings.app.candidates_file,
                              labels=lambda: [] if holder.assistant is None else list(holder.assistant.index.sections))
         timer = gr.Timer(1.0)
         timer.tick(lambda: (holder.status, gr.Timer(active=not holder.done)), outputs=[status, timer],
-                   api_name=False)
+                   api_visibility="private")
         events = []
-        for trigger in (box.submit, send.click):
-            event = trigger(respond, [box, chatbot], [chatbot, sources, status], api_name="respond")
-            event.then(lambda: "", outputs=box, api_name=False)
+        for trigger, api in ((box.submit, {"api_name": "respond"}), (send.click, {"api_visibility": "private"})):
+            event = trigger(respond, [box, chatbot], [chatbot, sources, status], **api)  # one public /respond
+            event.then(lambda: "", outputs=box, api_visibility="private")
             events.append(event)
-        stop.click(None, cancels=events, api_name=False)
-        clear.click(lambda: ([], ""), outputs=[chatbot, sources], api_name=False)
+        stop.click(None, cancels=events, api_visibility="private")
+        clear.click(lambda: ([], ""), outputs=[chatbot, sources], api_visibility="private")
         gr.api(ask_json, api_name="ask")
         gr.api(feedback_api, api_name="feedback")
     return demo

@@ -88,8 +88,8 @@ def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, label
     save = gr.Button("Enregistrer l'avis", variant="primary")
     status = gr.Markdown()
 
-    refresh.click(lambda: gr.Dropdown(choices=list_runs(runs_dir)), outputs=run, api_name=False)
-    run.change(lambda r: run_table(runs_dir, store, r), run, table, api_name=False)
+    refresh.click(lambda: gr.Dropdown(choices=list_runs(runs_dir)), outputs=run, api_visibility="private")
+    run.change(lambda r: run_table(runs_dir, store, r), run, table, api_visibility="private")
     save.click(lambda r, i, v, c: (save_review(runs_dir, store, r, i.strip(), v, c), run_table(runs_dir, store, r)),
                [run, item, verdict, comment], [status, table], api_name="review")
 
@@ -105,7 +105,7 @@ def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, label
                              allow_custom_value=True)
         fact = gr.Textbox(label="Fait attendu (ex. 1,30 €)")
     reload_fb.click(lambda: (feedback_table(store), gr.Dropdown(choices=labels())), outputs=[fb, source],
-                    api_name=False)
+                    api_visibility="private")
     to_cand = gr.Button("Créer la question candidate")
     cand_status = gr.Markdown()
 
