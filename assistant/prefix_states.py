@@ -59,9 +59,14 @@ class PrefixStates:
         digest = hashlib.sha256(" ".join(map(str, tokens)).encode()).hexdigest()[:32]
         return self.directory / f"{digest}.state"
 
+    def target(self, prefix: str) -> list[int]:
+        """The tokens of `prefix` whose state is kept: all but the last, which may merge with what
+        follows it in a prompt (".\\n\\n" is one token)."""
+        return self.tokens(prefix)[:-1]
+
     def key(self, prefix: str) -> Path:
         """The state file of `prefix`."""
-        return self.path(self.tokens(prefix)[:-1])
+        return self.path(self.target(prefix))
 
     def prune(self, keep: set[Path]) -> int:
         """Delete the state files not in `keep` (prefixes of texts that changed); returns how many."""
@@ -73,13 +78,11 @@ class PrefixStates:
         return len(stale)
 
     def prime(self, prefix: str, prompt: str | None = None) -> str:
-        """Bring the context to the state after `prefix` (a leading part of `prompt`).
-
-        The last token of `prefix` is left out: where the prompt goes on, it may merge with what
-        follows (".\\n\\n" is one token). Returns "live" (already in the context), "loaded" (read
-        from its file) or "saved" (evaluated now and written, atomically, for next time).
+        """Bring the context to the state after `prefix` (a leading part of `prompt`; see
+        `target`). Returns "live" (already in the context), "loaded" (read from its file) or
+        "saved" (evaluated now and written, atomically, for next time).
         """
-        target = self.tokens(prefix)[:-1]
+        target = self.target(prefix)
         if prompt is not None:
             full = self.tokens(prompt)
             target = target[:common_prefix(target, full)]
@@ -94,7 +97,7 @@ class PrefixStates:
 
     def ensure(self, prefix: str) -> str:
         """Make sure the state of `prefix` is saved, without loading it: "present" or "saved"."""
-        target = self.tokens(prefix)[:-1]
+        target = self.target(prefix)
         path = self.path(target)
         if path.exists():
             return "present"
