@@ -65,7 +65,8 @@ class Section(Record):
     """A section of the guide: a workshop, a round table or another headed part.
 
     label: the guide's own label ("Atelier n°2", "Table-ronde IV", "Atelier partenaire",
-    "Introduction", "Contact", …). pages: 1-based page numbers the section spans, ascending.
+    "Introduction", "Contact", …). role: what the section is for (see the field); retrieval ranks
+    editorial sections below the programme on a question about a programme. pages: 1-based page numbers the section spans, ascending.
     text: the section's cleaned body, heading included.
     """
 
@@ -73,6 +74,10 @@ class Section(Record):
     label: str
     title: str
     kind: Literal["atelier", "table-ronde", "atelier-partenaire", "other", "linked-page"]
+    role: Literal["programme", "editorial", "practical"] = Field(
+        "programme", description="programme: a workshop, round table or linked page (what officials ask "
+        "about); editorial: the prefect's word, the introduction; practical: the conference's schedule, "
+        "practical information and closing contact page")
     place: str = Field("", description='e.g. "Tarbes, Hautes-Pyrénées"')
     theme: str = Field("", description="the « Je souhaite … » heading the section falls under")
     pages: list[int]

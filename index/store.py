@@ -35,7 +35,8 @@ from guide_assistant.records import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: sentences and their vectors stored; 3: every file hashed in the manifest
+FORMAT_VERSION = 4  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
+# 4: sections carry a role, headings are not quotable
 MANIFEST = "manifest.json"
 SECTIONS = "sections.json"
 SENTENCES = "sentences.json"  # [[section label, sentence], …] in document order

@@ -29,8 +29,12 @@ _CONTACT_WORDS = re.compile(r"\b(contact(?:ez|er)?|appelez)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?:;»)]$")
 # Items of the "Pour aller plus loin" lists start with these words and have no final stop.
 _LIST_ITEM = re.compile(r"^(Site |Contact|Tel\b|Numéro|Carte |https?://|Pour (?:aller plus loin|en savoir plus))")
+# A line starting with a time ("14h55 → Fin …") or a bullet is an item of its own (schedules, lists).
+_ITEM_START = re.compile(r"^(\d{1,2}\s?h\s?\d{0,2}\b|[-•→▪◦]\s)")
 WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, not ended
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
+_NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
+HEADING_MAX_CHARS = 90  # a numbered line longer than this is a numbered sentence, not a heading
 
 
 def text_width(lines: list[str]) -> int:
@@ -49,7 +53,8 @@ def sentences(text: str) -> list[str]:
     """The section's sentences, lines unwrapped.
 
     A line break is a sentence boundary when the line ends with . ! ? : ; » ), when the next
-    line starts a "Pour aller plus loin" list item (they have no final stop), or when the line
+    line starts a "Pour aller plus loin" list item (they have no final stop), a time or a bullet
+    (schedule lines: "14h55 → Fin de la première session"), or when the line
     is clearly shorter than the text width and the next line starts with a capital. Blocks are
     then split after . ! ? followed by a capital.
     """
@@ -60,18 +65,26 @@ def sentences(text: str) -> list[str]:
     for k, line in enumerate(lines):
         current = f"{current} {line}".strip()
         nxt = lines[k + 1] if k + 1 < len(lines) else ""
-        ended = _SENTENCE_END.search(line) or _LIST_ITEM.match(nxt)
+        ended = _SENTENCE_END.search(line) or _LIST_ITEM.match(nxt) or _ITEM_START.match(nxt)
         if not nxt or ended or (not is_wrapped(line, width) and nxt[:1].isupper()):
             blocks.append(current)
             current = ""
     return [s.strip() for block in blocks for s in _SENTENCE_SPLIT.split(block) if s.strip()]
 
 
+def is_heading(sentence: str) -> bool:
+    """A numbered heading rather than a sentence ("1.4 Engagements du bénéficiaire"): numbered,
+    short, with no final stop. Quoting it would push out the sentence it announces."""
+    s = sentence.strip()
+    return bool(_NUMBERED.match(s)) and len(s) <= HEADING_MAX_CHARS and not s.endswith((".", "!", "?", "»"))
+
+
 def quotable(text: str, skip_heading: bool = True) -> list[str]:
     """Sentences of a section worth quoting: longer than 25 characters, not a bare "Label :"
-    line, and (with skip_heading) not the section's heading line."""
+    line, not a numbered heading, and (with skip_heading) not the section's heading line."""
     heading_line = text.split("\n", 1)[0][:30] if skip_heading else "\0"
-    return [s for s in sentences(text) if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line)]
+    return [s for s in sentences(text) if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line)
+            and not is_heading(s)]
 
 
 def speakers(text: str) -> list[Speaker]:

@@ -12,7 +12,7 @@ from guide_assistant.ingest.clean import clean_pages
 from guide_assistant.ingest.fetch import LinkedPage, load_saved_pages
 from guide_assistant.ingest.links import Link, discover_links
 from guide_assistant.ingest.pdf import RawPdf, read_corpus
-from guide_assistant.ingest.sections import Line, RawSection, split_sections
+from guide_assistant.ingest.sections import ROLES, Line, RawSection, split_sections
 from guide_assistant.records import Section
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def to_record(source: str, raw: RawSection) -> Section:
         label=raw.label,
         title=raw.title,
         kind=raw.kind,
+        role=ROLES.get(raw.label, "programme"),
         place=raw.place,
         theme=raw.theme,
         pages=raw.pages,

@@ -20,6 +20,14 @@ NAMED_HEADINGS = {
     "Informations pratiques": "Informations pratiques",
     "Les ateliers et tables-rondes en région": "Contact",
 }
+# What each non-workshop part is for (records.Section.role); workshops are "programme".
+ROLES = {
+    "Le mot du préfet de région": "editorial",
+    "Introduction": "editorial",
+    "Déroulé de la conférence régionale": "practical",
+    "Informations pratiques": "practical",
+    "Contact": "practical",
+}
 # The table of contents ends where the first part after it begins.
 TOC_END = "Le mot du préfet de région"
 
