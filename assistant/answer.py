@@ -8,12 +8,15 @@ section records. The `Answerer` protocol is what a generative mode plugs into.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 
+from guide_assistant.assistant.details import extract_details
 from guide_assistant.assistant.lexical import tokenize
 from guide_assistant.assistant.retrieval import SectionHit
+from guide_assistant.assistant.scope import Edition
 from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.ingest import facts
 from guide_assistant.ingest.chunking import chunk_pages, page_offsets
@@ -25,13 +28,53 @@ CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[é
                            r"adresse|reach|s'adresser|interlocut", re.I)
 WHO_WORDS = re.compile(r"\bqui (anime|présente|presente|intervient|porte|sont|est)\b|\bwho (is|are|presents|runs|leads|"
                        r"speaks|will)\b|intervenant|animat|speaker|présente l|presents? the", re.I)
-MULTI_WORDS = re.compile(r"\b(quels ateliers|quelles tables|dans quels|lesquels|quels dispositifs|quelles solutions|"
-                         r"which workshops|what (housing |other )?solutions|where else|apart from|besides|"
-                         r"autres? (ateliers?|sections?)|et (aussi|ailleurs)|le matin et le midi)\b", re.I)
-MULTI_RATIO = 0.75  # on a question asking for several workshops, sections this close to the first are used
+# A question asking for a list of sections ("quels ateliers…", "which workshops…", "all the…"):
+# French and English grammar of a plural question about the guide's parts.
+LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*|combien d|how many)\b[^?]{0,40}?"
+                        r"\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sections|dispositifs|programmes|"
+                        r"schemes|initiatives|actions)\b", re.I)
+# What a question asks for, by its question words (French and English grammar), and the detail
+# that answers it. Checked in order: "how many" before "number", "phone number" before "when".
+ASKS: list[tuple[str, re.Pattern]] = [
+    ("count", re.compile(r"\b(how many|number of|nombre de|combien de (?!temps)\w+(?! co[uû]t))", re.I)),
+    ("phone", re.compile(r"\b(num[ée]ro|t[ée]l[ée]phone|t[ée]l\b|appeler|phone|call|hotline|helpline|freephone)", re.I)),
+    ("email", re.compile(r"\b(e-?mail|courriel|mail)\b", re.I)),
+    ("url", re.compile(r"\b(site|lien|link|website|url|plateforme|platform)\b", re.I)),
+    ("time", re.compile(r"\b(([àa] )?quelle heure|what time|horaires?|when (does|do|will|is)\b.{0,40}\b(start|end|finish|begin|close)"
+                        r"|quand (commence|d[ée]bute|se termine|finit|ferme))", re.I)),
+    ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
+    ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|tarif|€|euros?\b)", re.I)),
+]
+_TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b")
+_NUMBER = re.compile(r"\d")
+_FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
+DETAILS: dict[str, Callable[[str], bool]] = {
+    "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s))),
+    "phone": lambda s: bool(facts.PHONE.search(s)),
+    "email": lambda s: bool(facts.EMAIL.search(s)),
+    "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
+    "time": lambda s: bool(_TIME.search(s)),
+    "date": lambda s: bool(_TIME.search(s) or extract_details(s, dates=True)),
+    "amount": lambda s: bool(facts.AMOUNT.search(s)),
+}
+LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
+LIST_RATIO = 0.6  # on a list question, sections whose fused score is this close to the first's are listed
+MAX_LIST = 8
 MAX_SECTIONS = 3
 SECOND_SECTION_RATIO = 0.95  # a second section is used when its fused score is this close to the first's (eval: same recall, better precision than 0.9)
 SECOND_SECTION_DENSE_GAP = 0.02  # … and its cosine at most this far below the first's
+
+
+def asked(question: str) -> str | None:
+    """What the question asks for: "count", "phone", "email", "url", "time", "date", "amount",
+    or None (an open question)."""
+    return next((kind for kind, pattern in ASKS if pattern.search(question)), None)
+
+
+def has_figure(sentence: str) -> bool:
+    """The sentence states an amount, a date, a time or another number (a phone number aside)."""
+    return bool(facts.AMOUNT.search(sentence) or _TIME.search(sentence)
+                or _NUMBER.search(facts.PHONE.sub("", facts.URL.sub("", sentence))))
 
 
 class Answerer(Protocol):
@@ -67,20 +110,23 @@ def amount_value(text: str) -> float | None:
 class ExtractiveAnswerer:
     """Grounded extractive answers (mode "extractive"); quotes are ranked by cosine similarity to
     the question (the index's embedder) plus word overlap, with a boost for amounts on money
-    questions and for contacts on contact questions."""
+    questions and for contacts on contact questions. When the question asks for a detail (how
+    many, how much, when, which phone…), the best sentence carrying that kind of detail leads.
+    Every quoted figure is marked with the guide's edition ("guide de juillet 2021")."""
 
     mode = "extractive"
 
     def __init__(self, embedder: BundledEmbedding, sentence_vectors: dict[str, tuple[list[str], np.ndarray]],
-                 max_quotes: int = 3):
+                 max_quotes: int = 3, edition: Edition | None = None):
         """sentence_vectors: section label → (quotable sentences, their (n, dim) embeddings),
-        as persisted with the index."""
+        as persisted with the index. edition: the guide's date (None: figures are not dated)."""
         self.embedder = embedder
         self.max_quotes = max_quotes
         self.sentence_vectors = sentence_vectors
+        self.edition = edition
 
-    def best_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
-        """Up to `max_quotes` sentences of `section` that answer `question`, in document order."""
+    def ranked_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
+        """Every quotable sentence of `section`, best match for `question` first."""
         sents, vecs = self.sentence_vectors.get(section.label, ([], None))
         if not sents:
             return []
@@ -94,39 +140,78 @@ class ExtractiveAnswerer:
             if contact and (facts.PHONE.search(s) or facts.EMAIL.search(s) or re.search(r"contact", s, re.I)):
                 score += 0.08
             scores.append(score)
-        top = sorted(np.argsort(scores)[::-1][: self.max_quotes])
-        return [sents[i] for i in top]
+        return [sents[i] for i in np.argsort(scores)[::-1]]
+
+    def best_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
+        """Up to `max_quotes` sentences of `section` that answer `question`, in document order."""
+        sents = self.sentence_vectors.get(section.label, ([], None))[0]
+        top = set(self.ranked_sentences(question, section, qvec)[: self.max_quotes])
+        return [s for s in sents if s in top]
+
+    def lead_and_quotes(self, question: str, section: Section, qvec: np.ndarray) -> tuple[str | None, list[str]]:
+        """The sentence carrying the asked detail (None for an open question, or when no good
+        sentence has one) and the other quotes, in document order."""
+        ranked = self.ranked_sentences(question, section, qvec)
+        kind = asked(question)
+        lead = next((s for s in ranked[:LEAD_POOL] if DETAILS[kind](s)), None) if kind else None
+        top = set([s for s in ranked if s != lead][: self.max_quotes - (lead is not None)])
+        sents = self.sentence_vectors.get(section.label, ([], None))[0]
+        return lead, [s for s in sents if s in top]
 
     def answer(self, question: str, language: str, hits: list[SectionHit],
                sections: dict[str, Section]) -> tuple[str, list[Citation]]:
-        used = select_sections(question, hits)
         qvec = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
+        if LIST_WORDS.search(question) and len(hits) > 1:
+            return self.list_answer(question, language, hits, sections, qvec)
         parts, citations = [], []
-        for k, hit in enumerate(used):
+        for k, hit in enumerate(select_sections(question, hits, sections)):
             section = sections[hit.label]
-            quotes = self.best_sentences(question, section, qvec)
             if section.kind == "linked-page":
+                quotes = self.best_sentences(question, section, qvec)
                 parts.append(render_linked_page(language, section, quotes, sections, primary=k == 0))
                 citations += linked_page_citations(section, quotes, sections)
                 continue
-            parts.append(render_section(question, language, section, quotes, primary=k == 0))
-            for q in quotes:
-                citations.append(Citation(section=section.label, title=section.title,
-                                          pages=sentence_pages(section, q), quote=q))
-            if not quotes:
-                citations.append(Citation(section=section.label, title=section.title, pages=section.pages,
-                                          quote=section.text.split("\n")[0]))
+            lead, quotes = self.lead_and_quotes(question, section, qvec) if k == 0 else \
+                (None, self.best_sentences(question, section, qvec))
+            parts.append(render_section(question, language, section, lead, quotes, k == 0, self.edition))
+            citations += section_citations(section, ([lead] if lead else []) + quotes)
         return "\n\n".join(parts), citations
 
+    def list_answer(self, question: str, language: str, hits: list[SectionHit], sections: dict[str, Section],
+                    qvec: np.ndarray) -> tuple[str, list[Citation]]:
+        """One line per section for a question asking for several: every programme section whose
+        fused score is close to the first's, each with its best sentence and citation."""
+        top = hits[0].score
+        listed = [sections[h.label] for h in hits if h.score >= LIST_RATIO * top
+                  and sections[h.label].kind != "linked-page"][:MAX_LIST]
+        programme = [s for s in listed if s.role == "programme"]
+        listed = programme or listed
+        head = (f"D'après le guide, {len(listed)} section(s) :" if language == "fr"
+                else f"From the guide, {len(listed)} section(s) (quoted in French):")
+        lines, citations = [head], []
+        for section in listed:
+            quote = (self.ranked_sentences(question, section, qvec) or [section.text.split("\n")[0]])[0]
+            lines.append(f"- {where(section)} : {dated_quote(quote, self.edition, language)}")
+            citations += section_citations(section, [quote])
+        return "\n".join(lines), citations
 
-def select_sections(question: str, hits: list[SectionHit]) -> list[SectionHit]:
-    """The sections an answer draws on: the best one, plus close runners-up — up to three when
-    the question asks for several workshops, else one more only when nearly tied."""
+
+def section_citations(section: Section, quotes: list[str]) -> list[Citation]:
+    """A citation per quote (its own pages), or the section's first line when nothing is quoted."""
+    if not quotes:
+        return [Citation(section=section.label, title=section.title, pages=section.pages,
+                         quote=section.text.split("\n")[0])]
+    return [Citation(section=section.label, title=section.title, pages=sentence_pages(section, q), quote=q)
+            for q in quotes]
+
+
+def select_sections(question: str, hits: list[SectionHit], sections: dict[str, Section]) -> list[SectionHit]:
+    """The sections an answer draws on: the best one, plus a runner-up only when nearly tied and
+    of the same role (a workshop's answer never adds the prefect's word as "see also")."""
     top = hits[0]
-    if MULTI_WORDS.search(question):
-        return [top] + [h for h in hits[1:MAX_SECTIONS] if h.score >= MULTI_RATIO * top.score]
     return [top] + [h for h in hits[1:2] if h.score >= SECOND_SECTION_RATIO * top.score
-                    and h.dense >= top.dense - SECOND_SECTION_DENSE_GAP]
+                    and h.dense >= top.dense - SECOND_SECTION_DENSE_GAP
+                    and sections[h.label].role == sections[top.label].role]
 
 
 def speakers_card(section: Section, language: str) -> str:
@@ -137,15 +222,16 @@ def speakers_card(section: Section, language: str) -> str:
     return head + "\n" + "\n".join(f"- {p.name}" + (f", {p.role}" if p.role else "") for p in section.speakers)
 
 
-def premise_warning(question: str, section: Section, language: str) -> str:
-    """A correction when the question states an amount the section does not give."""
+def premise_warning(question: str, section: Section, language: str, edition: Edition | None = None) -> str:
+    """A correction when the question states an amount the section does not give (the guide's
+    amounts dated with its edition)."""
     asked = [amount_value(m.group()) for m in facts.AMOUNT.finditer(question)]
     asked += [amount_value(m.group(1)) for m in re.finditer(r"€\s?(\d+(?:[.,]\d+)?)", question)]
     given = {amount_value(a) for f in section.funding for a in f.amounts}
     wrong = [a for a in asked if a is not None and a not in given]
     if not wrong or not given:
         return ""
-    amounts = " ".join(f"« {f.sentence} »" for f in section.funding)
+    amounts = " ".join(dated_quote(f.sentence, edition, language) for f in section.funding)
     if language == "en":
         return f"Note: the amount in your question is not the one in the guide. The guide says: {amounts}"
     return f"Attention : le montant de votre question n'est pas celui du guide. Le guide indique : {amounts}"
@@ -166,37 +252,68 @@ def contact_card(section: Section, language: str) -> str:
     return head + "\n" + "\n".join(lines)
 
 
-def render_section(question: str, language: str, section: Section, quotes: list[str], primary: bool) -> str:
-    """Lead, key amounts, quotes and contact card for one section."""
+def where(section: Section) -> str:
+    """"Atelier n°2 « title » (place), p. 7": a section as a citation line names it."""
     place = f" ({section.place})" if section.place else ""
     title = "" if section.title == section.label else f" « {section.title} »"
-    where = f"{section.label}{title}{place}, {pages_text(section.pages)}"
+    return f"{section.label}{title}{place}, {pages_text(section.pages)}"
+
+
+def dated_quote(quote: str, edition: Edition | None, language: str) -> str:
+    """« quote », followed by the guide's edition when the quote states a figure."""
+    mark = f" ({edition.label(language)})" if edition and has_figure(quote) else ""
+    return f"« {quote} »{mark}"
+
+
+def key_facts(sentence: str) -> str:
+    """The figures, contacts and names of a French sentence, for an English lead: amounts,
+    numbers with units, dates, phones, e-mails, URLs and acronyms, as printed."""
+    found = [d.text for d in extract_details(sentence, dates=True, quantities=True)]
+    rest = facts.PHONE.sub(" ", facts.URL.sub(" ", sentence))
+    found += [n for n in _FIGURE.findall(rest) if not any(n in f for f in found)]
+    found += re.findall(r"\b[A-Z]{2,}[a-z]?\b", sentence)
+    return ", ".join(dict.fromkeys(found))
+
+
+def lead_line(language: str, section: Section, lead: str, edition: Edition | None) -> str:
+    """The asked fact first: the sentence that carries it, cited; in English, its key facts too."""
+    cite = f"{section.label}, {pages_text(sentence_pages(section, lead))}"
     if language == "en":
-        lead = ("The guide covers this in " if primary else "See also ") + where + "."
+        facts_text = key_facts(lead)
+        head = f"Answer: {facts_text} — " if facts_text else "Answer: "
+        return f"{head}the guide ({cite}, in French) says {dated_quote(lead, edition, language)}"
+    return f"Réponse du guide ({cite}) : {dated_quote(lead, edition, language)}"
+
+
+def render_section(question: str, language: str, section: Section, lead: str | None, quotes: list[str],
+                   primary: bool, edition: Edition | None = None) -> str:
+    """Asked fact, section line, quotes and contact card for one section."""
+    if language == "en":
+        intro = ("The guide covers this in " if primary else "See also ") + where(section) + "."
         if quotes:
-            lead += " What the guide says (quoted in French):"
+            intro += " What the guide says (quoted in French):"
     else:
-        lead = ("D'après le guide, voir " if primary else "Voir aussi ") + where + "."
+        intro = ("D'après le guide, voir " if primary else "Voir aussi ") + where(section) + "."
         if quotes:
-            lead += " Ce que dit le guide :"
-    warning = premise_warning(question, section, language) if primary else ""
-    out = [warning, lead]  # a correction of the question comes first
-    out.append(quote_block([q for q in quotes if q not in warning]))
-    money_lines = [f.sentence for f in section.funding if f.sentence not in quotes]
+            intro += " Ce que dit le guide :"
+    warning = premise_warning(question, section, language, edition) if primary else ""
+    out = [warning, lead_line(language, section, lead, edition) if lead else "", intro]  # a correction comes first
+    out.append(quote_block([q for q in quotes if q not in warning], edition, language))
+    money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]
     if money_lines and primary and MONEY_WORDS.search(question):
         head = "Montants cités" if language == "fr" else "Amounts in the guide"
-        out.append(f"{head} : " + " ".join(f"« {s} »" for s in money_lines) if language == "fr"
-                   else f"{head}: " + " ".join(f"« {s} »" for s in money_lines))
+        out.append(f"{head} : " if language == "fr" else f"{head}: ")
+        out[-1] += " ".join(dated_quote(m, edition, language) for m in money_lines)
     if primary and WHO_WORDS.search(question):
         out.append(speakers_card(section, language))
     out.append(contact_card(section, language))
     return "\n\n".join(x for x in out if x)
 
 
-def quote_block(quotes: list[str]) -> str:
+def quote_block(quotes: list[str], edition: Edition | None = None, language: str = "fr") -> str:
     """Quotes as one Markdown block quote, a line each (blank lines around it keep the next
-    paragraph out of it)."""
-    return "\n".join(f"> « {q} »  " for q in quotes)
+    paragraph out of it); a quote stating a figure is marked with the guide's edition."""
+    return "\n".join(f"> {dated_quote(q, edition, language)}  " for q in quotes)
 
 
 def citing_sentence(workshop: Section, url: str) -> str:

@@ -94,6 +94,9 @@ def tokenize(text: str, expand_english: bool = False) -> list[str]:
     return [fold(s) for s in _STEMMER.stemWords(kept)]
 
 
+TOPICAL_MAX_SECTIONS = 2  # a word found in at most this many sections names a topic of the guide
+
+
 class LexicalRetriever:
     """BM25 over chunk texts (with their section heading). `retrieve` returns (chunk index,
     BM25 score > 0) best first; scores are raw BM25 (unbounded, ≥ 0)."""
@@ -102,6 +105,10 @@ class LexicalRetriever:
         self.chunks = chunks
         corpus = [tokenize(f"{headings.get(c.section, c.section)}\n{c.text}") for c in chunks]
         self.vocab = {t for doc in corpus for t in doc}
+        self.sections_of: dict[str, set[str]] = {}
+        for c, doc in zip(chunks, corpus):
+            for t in doc:
+                self.sections_of.setdefault(t, set()).add(c.section)
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
 
@@ -113,6 +120,9 @@ class LexicalRetriever:
         idx, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
         return [(int(i), float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
 
-    def matched_terms(self, query: str, expand_english: bool = False) -> list[str]:
-        """Query tokens found in the corpus vocabulary (evidence the guide uses the words)."""
-        return [t for t in tokenize(query, expand_english) if t in self.vocab]
+    def topical_terms(self, text: str, expand_english: bool = False) -> dict[str, set[str]]:
+        """Tokens of `text` that name a topic of the guide (found in at most
+        TOPICAL_MAX_SECTIONS sections), each with the labels of the sections that use it.
+        "Défenseur des droits" names one; "qui dois-je contacter" names none."""
+        return {t: self.sections_of[t] for t in tokenize(text, expand_english)
+                if 0 < len(self.sections_of.get(t, ())) <= TOPICAL_MAX_SECTIONS}

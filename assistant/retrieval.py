@@ -16,7 +16,7 @@ from guide_assistant.assistant.lexical import LexicalRetriever
 from guide_assistant.config import RetrievalSettings
 from guide_assistant.index.store import LoadedIndex
 from guide_assistant.ingest.chunking import heading
-from guide_assistant.records import Retrieved
+from guide_assistant.records import Retrieved, Section
 
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "i": "I", "ii": "II", "iii": "III", "iv": "IV"}
 _ATELIER = re.compile(r"\b(?:atelier|workshop)\s*(?:n\s*°|no\.?|n°|num[ée]ro|number|#)?\s*(\d{1,2})\b", re.I)
@@ -25,6 +25,10 @@ _PARTNER = re.compile(r"\batelier\s+partenaire\b|\bpartner\s+workshop\b", re.I)
 LABEL_BONUS = 1.0  # larger than any RRF sum: a section named in the question comes first
 HISTORY_BONUS_RANK = 3  # previous turn's sections enter the fusion as a list at this rank
 LINKED_PAGE_RANK_SHIFT = 2  # a linked page counts as ranked 2 places lower: the guide's text ranks first
+# An editorial section (the prefect's word, the introduction: they touch every topic in general
+# terms) counts as ranked this many places lower, so that a programme question lands on the
+# workshop; a question about the conference itself still finds them when nothing else matches.
+EDITORIAL_RANK_SHIFT = 6
 
 
 def named_labels(question: str, known: set[str]) -> list[str]:
@@ -34,6 +38,14 @@ def named_labels(question: str, known: set[str]) -> list[str]:
     if _PARTNER.search(question):
         found.append("Atelier partenaire")
     return [label for label in dict.fromkeys(found) if label in known]
+
+
+def rank_shift(section: Section) -> int:
+    """Places a section's chunks lose in the fusion: linked pages and editorial sections rank
+    below the guide's programme when they match as well."""
+    if section.kind == "linked-page":
+        return LINKED_PAGE_RANK_SHIFT
+    return EDITORIAL_RANK_SHIFT if section.role == "editorial" else 0
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,7 @@ class HybridRetriever:
         self.index = index
         self.settings = settings
         self.by_id = {c.id: i for i, c in enumerate(index.chunks)}
-        self.shifts = [LINKED_PAGE_RANK_SHIFT if index.sections[c.section].kind == "linked-page" else 0
-                       for c in index.chunks]
+        self.shifts = [rank_shift(index.sections[c.section]) for c in index.chunks]
         self.lexical = LexicalRetriever(index.chunks, {k: heading(s) for k, s in index.sections.items()})
         self.dense = index.vector_index.as_retriever(similarity_top_k=min(settings.candidates, len(index.chunks)))
 

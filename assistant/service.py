@@ -13,14 +13,17 @@ from collections.abc import Callable, Iterator
 
 from tqdm import tqdm
 
-from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, pages_text
+from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card, pages_text
+from guide_assistant.assistant.conversation import Thread, ThreadReader
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.language import detect_language
+from guide_assistant.assistant.records_query import RecordFilter, split_questions
 from guide_assistant.assistant.retrieval import HybridRetriever, SectionHit, group_sections, named_labels
+from guide_assistant.assistant.scope import Limits, ScopeReader
 from guide_assistant.config import Settings
 from guide_assistant.errors import QuestionError
 from guide_assistant.index.store import LoadedIndex, open_index
-from guide_assistant.records import Answer, Turn
+from guide_assistant.records import Answer, Section, Turn
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +33,8 @@ INSTRUCTIONS = re.compile(
     r"do what it says|fais ce qu'il dit|you are now|tu es maintenant|jailbreak",
     re.I,
 )
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_ROMAN = re.compile(r"^[IVX]+$")
-# Everyday acronyms for topics the guide covers in other words (social housing, homelessness):
-# not a sign of an off-topic question (eval/dev_questions.jsonl d003 "cité HLM").
-GENERIC_ACRONYMS = {"HLM", "SDF"}
-FOLLOWUP_WORDS = 9  # a question this short, after a first turn, is read with the previous one
 PERSONAL_DATA = re.compile(
-    r"adresse (personnelle|priv[ée]e|perso|du domicile)|domicile|num[ée]ro (personnel|priv[ée]|perso)|"
+    r"adresse (personnelle|priv[ée]e|perso|du domicile)|num[ée]ro (personnel|priv[ée]|perso)|"
     r"portable (de|d')|t[ée]l[ée]phone (personnel|priv[ée]|portable)|date de naissance|"
     r"num[ée]ros? de (portable|mobile)|\b(son|sa|leur) (portable|mobile)\b|"
     r"home address|private (phone|number|address|e-?mail)|personal (phone|number|address|e-?mail|mobile)|"
@@ -47,7 +44,7 @@ PERSONAL_DATA = re.compile(
 
 
 def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
-    """The answer step of `settings.answer.mode`."""
+    """The answer step of `settings.answer.mode`; figures are dated with the guide's edition."""
     if settings.answer.mode == "llm":
         from guide_assistant.assistant.llm import get_llm, prefix_states
 
@@ -56,7 +53,8 @@ def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
         return GenerativeAnswerer(model, index.embedder, index.sentences, max_sources=llm.max_sources,
                                   source_chars=llm.source_chars, lead_source_chars=llm.lead_source_chars,
                                   history_turns=llm.history_turns, states=prefix_states(model, llm))
-    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes)
+    edition = ScopeReader(list(index.sections.values())).edition
+    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes, edition)
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -83,7 +81,10 @@ class Assistant:
         self.settings = settings
         self.retriever = HybridRetriever(index, settings.retrieval)
         self.answerer = answerer or make_answerer(index, settings)
-        self.index_text = "\n".join(s.text for s in index.sections.values())
+        sections = list(index.sections.values())
+        self.scope = ScopeReader(sections)
+        self.threads = ThreadReader(self.retriever.lexical, set(index.sections))
+        self.records = RecordFilter(sections)
 
     @classmethod
     def from_settings(cls, settings: Settings, show_progress: bool = True) -> "Assistant":
@@ -109,37 +110,22 @@ class Assistant:
                     progress(done, total)
             return self.answerer.warm(sections, progress=step)
 
-    def prior_sections(self, history: list[Turn]) -> list[str]:
-        """Sections of the previous turn: those named in the last assistant message."""
-        last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-        return named_labels(last, set(self.index.sections)) or [
-            label for label in self.index.sections if label in last
-        ]
-
-    def retrieval_query(self, question: str, history: list[Turn], language: str = "fr") -> str:
-        """The question as retrieval should read it. Generative mode: rewritten by the model into
-        a standalone question using the conversation. Extractive mode: prefixed by the previous
-        user question when it is short enough to be a follow-up."""
-        if history and isinstance(self.answerer, GenerativeAnswerer):
-            return self.answerer.condense(question, history, language)
-        last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-        if last_user and len(question.split()) <= FOLLOWUP_WORDS:
-            return f"{last_user} {question}"
-        return question
-
-    def unknown_acronyms(self, question: str) -> list[str]:
-        """Acronyms of the question (RSA, FEDER…) that the guide never uses: a sign of a topic
-        the guide does not cover."""
-        return [a for a in _ACRONYM.findall(question)
-                if not _ROMAN.match(a) and a not in GENERIC_ACRONYMS and a.lower() not in self.retriever.lexical.vocab
-                and a not in self.index_text]
+    def thread(self, question: str, history: list[Turn], language: str) -> Thread:
+        """How the question is read in its conversation (see ThreadReader). Generative mode: a
+        follow-up is rewritten by the model into a standalone question; the guide's spelt-out
+        words for the question's acronyms ("VIF" → "violences intra familiales") are added."""
+        thread = self.threads.read(question, history, language == "en")
+        query = thread.query
+        if thread.followup and isinstance(self.answerer, GenerativeAnswerer):
+            query = self.answerer.condense(question, history, language)
+        expansions = self.scope.acronym_expansions(question)
+        return Thread(" ".join([query] + expansions), thread.prior, thread.followup)
 
     def is_confident(self, hits: list[SectionHit], query: str, english: bool) -> bool:
         """Answer when the question names a section, or when the best retrieved cosine reaches the
-        language's threshold, some word of the question is in the guide (BM25 > 0), and the
-        question uses no acronym the guide never mentions.
+        language's threshold and some word of the question is in the guide (BM25 > 0).
 
-        The thresholds were chosen on the project's questions (see RetrievalSettings); the
+        The thresholds were chosen on the project's dev questions (see RetrievalSettings); the
         bundled embedder's cosines of in- and out-of-scope questions overlap, so they are set
         for no false refusal, and refusal recall is limited (reported by `guide-assistant eval`).
         """
@@ -152,8 +138,7 @@ class Assistant:
         if threshold is None:
             threshold = self.index.embedder.refusal_thresholds["en" if english else "fr"]
         guide_words = any(h.lexical > 0 for h in hits)  # no word of the question is in the guide: refuse
-        best = max(h.dense for h in hits)
-        return best >= threshold and guide_words and not self.unknown_acronyms(query)
+        return max(h.dense for h in hits) >= threshold and guide_words
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         """The checked answer to `question` (see `ask_stream`)."""
@@ -161,7 +146,8 @@ class Assistant:
 
     def ask_stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | Answer]:
         """Yield the generated draft as it comes (text pieces, generative mode only, unchecked),
-        then the checked Answer. Raises QuestionError for an empty or too long question."""
+        then the checked Answer. Several questions in one message (extractive mode) get one
+        answer each, joined. Raises QuestionError for an empty or too long question."""
         t0 = time.perf_counter()
         history = history or []
         q = check_question(question, self.settings.answer.max_question_chars)
@@ -171,16 +157,30 @@ class Assistant:
             if applies:
                 yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
                 return
-        query = self.retrieval_query(q, history, language)
-        prior = self.prior_sections(history) if history else []
-        hits = group_sections(self.retriever.retrieve(query, english=language == "en", prior_sections=prior))
-        debug = {"query": query, "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2))
-                                              for h in hits]}
-        if not self.is_confident(hits, query, language == "en"):
+        parts = split_questions(q) if not isinstance(self.answerer, GenerativeAnswerer) else [q]
+        if len(parts) > 1:
+            answers = [next(e for e in self._answer_stream(p, language, history, t0) if isinstance(e, Answer))
+                       for p in parts]
+            yield join_answers(q, language, parts, answers, time.perf_counter() - t0)
+            return
+        yield from self._answer_stream(q, language, history, t0)
+
+    def _answer_stream(self, q: str, language: str, history: list[Turn], t0: float) -> Iterator[str | Answer]:
+        """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`)."""
+        thread = self.thread(q, history, language)
+        limits = self.scope.read(q)
+        hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
+                                                      prior_sections=thread.prior))
+        hits = self.records.narrow(q, hits)
+        debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
+                 "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
+                 "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}
+        if not self.is_confident(hits, thread.query, language == "en"):
             yield self._refusal(q, language, hits, t0, debug=debug)
             return
+        question = thread.query if thread.followup else q
         if isinstance(self.answerer, GenerativeAnswerer):
-            draft = self.answerer.prepare(query if history else q, language, hits, self.index.sections)
+            draft = self.answerer.prepare(question, language, hits, self.index.sections)
             yield from self.answerer.stream(draft)
             debug["generated"] = draft.raw
             debug["prefix_state"] = draft.prefix_state
@@ -190,16 +190,89 @@ class Assistant:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
                 return
         else:
-            text, citations = self.answerer.answer(q, language, hits, self.index.sections)
+            text, citations = self.answerer.answer(question, language, hits, self.index.sections)
+        if limits:
+            text = self.with_limits(text, language, limits, self.index.sections[hits[0].label])
         yield Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
                      citations=citations, sections=list(dict.fromkeys(c.section for c in citations)),
                      latency_s=time.perf_counter() - t0, debug=debug)
+
+    def with_limits(self, text: str, language: str, limits: Limits, section: Section) -> str:
+        """The answer framed by what the guide cannot say: the limits first, then what the guide
+        said at its date, then who would know today (the section's contacts are in the answer;
+        without any, the commissioner's)."""
+        note = limit_note(language, limits, self.scope)
+        contact = "" if contact_card(section, language) else commissioner_line(language, self.index)
+        today = LIMIT_TEXTS[language]["today"] if not contact else contact
+        return "\n\n".join([note, text, today])
 
     def _refusal(self, question: str, language: str, hits: list[SectionHit], t0: float,
                  reason: str = "scope", debug: dict | None = None) -> Answer:
         text = refusal_text(language, reason, hits[:2], self.index)
         return Answer(question=question, answer=text, refused=True, language=language, mode=self.answerer.mode,
                       citations=[], latency_s=time.perf_counter() - t0, debug=(debug or {}) | {"refusal": reason})
+
+
+LIMIT_TEXTS = {
+    "fr": {
+        "later": "Le guide date de la conférence du {date} : il ne dit pas si ces informations sont toujours "
+                 "valables aujourd'hui, ni ce qui a changé depuis.",
+        "elsewhere": "Le guide porte sur la région {region} : il ne dit pas ce qui s'applique ailleurs ({places}).",
+        "unnamed": "Le guide ne mentionne pas {names}.",
+        "said": "Ce que le guide indiquait en {edition} :",
+        "today": "Pour une information à jour, adressez-vous aux contacts ci-dessus.",
+        "part": "**{n}. {part}**",
+        "not_covered": "Ce point n'est pas traité par le guide.",
+    },
+    "en": {
+        "later": "The guide dates from the conference of {date}: it does not say whether this still applies "
+                 "today, nor what has changed since.",
+        "elsewhere": "The guide covers the {region} region: it does not say what applies elsewhere ({places}).",
+        "unnamed": "The guide does not mention {names}.",
+        "said": "What the guide said in {edition}:",
+        "today": "For up-to-date information, ask the contacts above.",
+        "part": "**{n}. {part}**",
+        "not_covered": "The guide does not cover this part.",
+    },
+}
+
+
+def limit_note(language: str, limits: Limits, scope: ScopeReader) -> str:
+    """What the guide cannot say about the question, then the date of what follows."""
+    texts, ed = LIMIT_TEXTS[language], scope.edition
+    lines = []
+    if limits.later and ed:
+        lines.append(texts["later"].format(date=ed.long(language)))
+    if limits.elsewhere and scope.region:
+        lines.append(texts["elsewhere"].format(region=scope.region, places=", ".join(limits.elsewhere)))
+    if limits.unnamed:
+        lines.append(texts["unnamed"].format(names=", ".join(f"« {n} »" for n in limits.unnamed)))
+    if ed:
+        lines.append(texts["said"].format(edition=ed.month_year(language)))
+    return " ".join(lines)
+
+
+def join_answers(question: str, language: str, parts: list[str], answers: list[Answer], latency_s: float) -> Answer:
+    """One Answer for a message holding several questions: each part's answer under its own
+    heading (a refused part says it is not covered); refused only when every part is."""
+    texts = LIMIT_TEXTS[language]
+    blocks = [texts["part"].format(n=n, part=p) + "\n\n" + (a.answer if not a.refused else
+                                                           texts["not_covered"] + "\n" + a.answer)
+              for n, (p, a) in enumerate(zip(parts, answers), start=1)]
+    citations = [c for a in answers for c in a.citations]
+    return Answer(question=question, answer="\n\n".join(blocks), refused=all(a.refused for a in answers),
+                  language=language, mode=answers[0].mode, citations=citations,
+                  sections=list(dict.fromkeys(c.section for c in citations)), latency_s=latency_s,
+                  debug={"parts": [a.debug for a in answers],
+                         "query": " ".join(a.debug.get("query", p) for p, a in zip(parts, answers)),
+                         "sections": [s for a in answers for s in a.debug.get("sections", [])[:2]]})
+
+
+def commissioner_line(language: str, index: LoadedIndex) -> str:
+    """The commissioner's contact from the guide's "Contact" section record (empty without one)."""
+    contact = index.sections.get("Contact")
+    email = next((c.value for c in contact.contacts if c.kind == "email"), "") if contact else ""
+    return REFUSALS[language]["contact"].format(email=email, citation=contact.citation) if email else ""
 
 
 REFUSALS = {
@@ -232,8 +305,6 @@ REFUSALS = {
 def refusal_text(language: str, reason: str, closest: list[SectionHit], index: LoadedIndex) -> str:
     """Why there is no answer, the closest sections, and the commissioner's contact (from the
     guide's "Contact" section record, never typed here)."""
-    contact = index.sections.get("Contact")
-    email = next((c.value for c in contact.contacts if c.kind == "email"), "") if contact else ""
     near = [index.sections[h.label] for h in closest]
     near_text = "; ".join(s.label + (f" « {s.title} »" if s.title != s.label else "") + f" ({pages_text(s.pages)})"
                           for s in near)
@@ -241,6 +312,5 @@ def refusal_text(language: str, reason: str, closest: list[SectionHit], index: L
     lines = [texts[reason]]
     if near_text:
         lines.append(texts["near"].format(near=near_text))
-    if email:
-        lines.append(texts["contact"].format(email=email, citation=contact.citation))
-    return "\n".join(lines)
+    lines.append(commissioner_line(language, index))
+    return "\n".join(x for x in lines if x)

@@ -40,8 +40,10 @@ def main() -> None:
             rows: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
             for it in items:
                 lang = detect_language(it.question)
-                query = assistant.retrieval_query(it.question, it.history)
-                hybrid = [h.label for h in group_sections(assistant.retriever.retrieve(query, english=lang == "en"))]
+                thread = assistant.thread(it.question, list(it.history), lang)
+                query = thread.query
+                hybrid = [h.label for h in group_sections(assistant.retriever.retrieve(
+                    query, english=lang == "en", prior_sections=thread.prior))]
                 for name, ranked in (("dense", ranked_dense(assistant, query)), ("hybrid", hybrid)):
                     score = (hit_at_k(ranked, it.expected_sources, 1), hit_at_k(ranked, it.expected_sources, 3),
                              reciprocal_rank(ranked, it.expected_sources))

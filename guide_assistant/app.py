@@ -58,6 +58,10 @@ class AssistantHolder:
             self.done = True
             return
         ready = f"Prêt — {len(self.assistant.index.sections)} sections du guide indexées."
+        edition = self.assistant.scope.edition
+        if edition:  # every figure of an answer dates from the guide's edition
+            ready += (f" **Édition du guide : {edition.long('fr')}** — les montants et dispositifs cités datent "
+                      f"de cette édition.")
         self.status = ready
         if self.settings.llm.warm_states:
             try:  # an optimisation only: on failure, answers evaluate their whole prompt

@@ -1,0 +1,120 @@
+"""France's regions, departments and their prefectures, to tell when a question asks about a
+place outside the region a guide covers.
+
+Source: INSEE, Code officiel géographique (regions since 2016; departments and prefectures).
+A fact about France, not about any question: a guide's own places (its sections' records)
+always count as inside.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# region → [(department, prefecture), …]
+REGIONS: dict[str, list[tuple[str, str]]] = {
+    "Auvergne-Rhône-Alpes": [
+        ("Ain", "Bourg-en-Bresse"), ("Allier", "Moulins"), ("Ardèche", "Privas"), ("Cantal", "Aurillac"),
+        ("Drôme", "Valence"), ("Isère", "Grenoble"), ("Loire", "Saint-Étienne"), ("Haute-Loire", "Le Puy-en-Velay"),
+        ("Puy-de-Dôme", "Clermont-Ferrand"), ("Rhône", "Lyon"), ("Savoie", "Chambéry"),
+        ("Haute-Savoie", "Annecy")],
+    "Bourgogne-Franche-Comté": [
+        ("Côte-d'Or", "Dijon"), ("Doubs", "Besançon"), ("Jura", "Lons-le-Saunier"), ("Nièvre", "Nevers"),
+        ("Haute-Saône", "Vesoul"), ("Saône-et-Loire", "Mâcon"), ("Yonne", "Auxerre"),
+        ("Territoire de Belfort", "Belfort")],
+    "Bretagne": [
+        ("Côtes-d'Armor", "Saint-Brieuc"), ("Finistère", "Quimper"), ("Ille-et-Vilaine", "Rennes"),
+        ("Morbihan", "Vannes")],
+    "Centre-Val de Loire": [
+        ("Cher", "Bourges"), ("Eure-et-Loir", "Chartres"), ("Indre", "Châteauroux"), ("Indre-et-Loire", "Tours"),
+        ("Loir-et-Cher", "Blois"), ("Loiret", "Orléans")],
+    "Corse": [("Corse-du-Sud", "Ajaccio"), ("Haute-Corse", "Bastia")],
+    "Grand Est": [
+        ("Ardennes", "Charleville-Mézières"), ("Aube", "Troyes"), ("Marne", "Châlons-en-Champagne"),
+        ("Haute-Marne", "Chaumont"), ("Meurthe-et-Moselle", "Nancy"), ("Meuse", "Bar-le-Duc"), ("Moselle", "Metz"),
+        ("Bas-Rhin", "Strasbourg"), ("Haut-Rhin", "Colmar"), ("Vosges", "Épinal")],
+    "Hauts-de-France": [
+        ("Aisne", "Laon"), ("Nord", "Lille"), ("Oise", "Beauvais"), ("Pas-de-Calais", "Arras"), ("Somme", "Amiens")],
+    "Île-de-France": [
+        ("Paris", "Paris"), ("Seine-et-Marne", "Melun"), ("Yvelines", "Versailles"), ("Essonne", "Évry"),
+        ("Hauts-de-Seine", "Nanterre"), ("Seine-Saint-Denis", "Bobigny"), ("Val-de-Marne", "Créteil"),
+        ("Val-d'Oise", "Cergy")],
+    "Normandie": [
+        ("Calvados", "Caen"), ("Eure", "Évreux"), ("Manche", "Saint-Lô"), ("Orne", "Alençon"),
+        ("Seine-Maritime", "Rouen")],
+    "Nouvelle-Aquitaine": [
+        ("Charente", "Angoulême"), ("Charente-Maritime", "La Rochelle"), ("Corrèze", "Tulle"), ("Creuse", "Guéret"),
+        ("Dordogne", "Périgueux"), ("Gironde", "Bordeaux"), ("Landes", "Mont-de-Marsan"),
+        ("Lot-et-Garonne", "Agen"), ("Pyrénées-Atlantiques", "Pau"), ("Deux-Sèvres", "Niort"),
+        ("Vienne", "Poitiers"), ("Haute-Vienne", "Limoges")],
+    "Occitanie": [
+        ("Ariège", "Foix"), ("Aude", "Carcassonne"), ("Aveyron", "Rodez"), ("Gard", "Nîmes"),
+        ("Haute-Garonne", "Toulouse"), ("Gers", "Auch"), ("Hérault", "Montpellier"), ("Lot", "Cahors"),
+        ("Lozère", "Mende"), ("Hautes-Pyrénées", "Tarbes"), ("Pyrénées-Orientales", "Perpignan"),
+        ("Tarn", "Albi"), ("Tarn-et-Garonne", "Montauban")],
+    "Pays de la Loire": [
+        ("Loire-Atlantique", "Nantes"), ("Maine-et-Loire", "Angers"), ("Mayenne", "Laval"), ("Sarthe", "Le Mans"),
+        ("Vendée", "La Roche-sur-Yon")],
+    "Provence-Alpes-Côte d'Azur": [
+        ("Alpes-de-Haute-Provence", "Digne-les-Bains"), ("Hautes-Alpes", "Gap"), ("Alpes-Maritimes", "Nice"),
+        ("Bouches-du-Rhône", "Marseille"), ("Var", "Toulon"), ("Vaucluse", "Avignon")],
+    "Guadeloupe": [("Guadeloupe", "Basse-Terre")],
+    "Martinique": [("Martinique", "Fort-de-France")],
+    "Guyane": [("Guyane", "Cayenne")],
+    "La Réunion": [("La Réunion", "Saint-Denis")],
+    "Mayotte": [("Mayotte", "Mamoudzou")],
+}
+# English names officials may type for regions.
+ENGLISH_NAMES = {"Brittany": "Bretagne", "Normandy": "Normandie", "Corsica": "Corse", "Reunion": "La Réunion",
+                 "French Guiana": "Guyane"}
+# Names that are also ordinary words or that a guide uses in another sense: a question's
+# "Nord", "Var", "Lot", "Manche", "Loire", "Vienne" or "Paris" is a place only when written as a
+# department ("le Nord", "dans le Var"), which `places_in` checks by requiring a capital letter.
+AMBIGUOUS = {"Nord", "Var", "Lot", "Manche", "Loire", "Vienne", "Cher", "Eure", "Indre", "Aube", "Marne",
+             "Somme", "Orne", "Ain", "Tarn", "Aude", "Gard", "Gers", "Jura", "Meuse", "Oise", "Paris",
+             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau"}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("-", " ")
+
+
+def _places() -> dict[str, tuple[str, str]]:
+    """Folded name → (name as written, region) for every region, department and prefecture."""
+    out: dict[str, tuple[str, str]] = {}
+    for region, deps in REGIONS.items():
+        out[_fold(region)] = (region, region)
+        for dep, city in deps:
+            out.setdefault(_fold(dep), (dep, region))
+            out.setdefault(_fold(city), (city, region))
+    for english, region in ENGLISH_NAMES.items():
+        out[_fold(english)] = (english, region)
+    return out
+
+
+PLACES = _places()
+_PATTERN = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in PLACES), key=len, reverse=True)) + r")\b")
+
+
+def places_in(text: str) -> list[tuple[str, str]]:
+    """(place as written in France's list, its region) for each region, department or prefecture
+    named in `text`, in order. An ambiguous name counts only when capitalised in `text`."""
+    folded = _fold(text)
+    found = []
+    for m in _PATTERN.finditer(folded):
+        name, region = PLACES[m.group(1)]
+        original = text[m.start():m.end()]
+        if name in AMBIGUOUS and not original[:1].isupper():
+            continue
+        found.append((name, region))
+    return list(dict.fromkeys(found))
+
+
+def region_of(places: list[str]) -> str | None:
+    """The region most of a guide's own places (e.g. "Tarbes, Hautes-Pyrénées") lie in."""
+    counts: dict[str, int] = {}
+    for place in places:
+        for _, region in places_in(place):
+            counts[region] = counts.get(region, 0) + 1
+    return max(counts, key=counts.get) if counts else None

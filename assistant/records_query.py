@@ -1,0 +1,77 @@
+"""Questions answered from the section records rather than from similarity alone: several
+questions in one message, sections excluded by the question ("en dehors des Hautes-Pyrénées"),
+and sections listed by place ("quels ateliers se tiennent dans l'Aude ?").
+
+The cues are French and English grammar (question words, "except", "other than"); the places
+come from the sections' own records and France's list of places (geography.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from guide_assistant.assistant.answer import LIST_WORDS
+from guide_assistant.assistant.geography import places_in
+from guide_assistant.assistant.retrieval import SectionHit, named_labels
+from guide_assistant.records import Section
+
+_QUESTION_WORD = (r"(?:quel(?:le)?s?|qui|combien|comment|o[uù]|quand|pourquoi|est-ce|what|who|how|where|when|"
+                  r"which|why|is|are|can|could|do|does)")
+# "…, et quel est le numéro vert …" / "… and who runs …": a second question joined by "et"/"and".
+_JOINED = re.compile(rf"(?:,\s*|\s+)(?:et|and|puis|also)\s+(?={_QUESTION_WORD}\b)", re.I)
+_EXCLUDE = re.compile(
+    r"\b(?:en dehors d(?:e la|e l'|es|u|e)|hors|sauf|hormis|à part|a part|autres? que|except(?:é|e)?|"
+    r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
+    r"(?P<what>[^,?;.]+)", re.I)
+MIN_PART_WORDS = 3
+
+
+def split_questions(question: str) -> list[str]:
+    """The questions of one message: split after "?" and before "et/and + question word"; a
+    part shorter than MIN_PART_WORDS stays with its neighbour. One question gives [question]."""
+    parts = [p.strip() for p in re.split(r"(?<=\?)\s+", question) if p.strip()]
+    parts = [x.strip(" ,") for p in parts for x in _JOINED.split(p)]
+    merged: list[str] = []
+    for p in parts:
+        if merged and (len(p.split()) < MIN_PART_WORDS or len(merged[-1].split()) < MIN_PART_WORDS):
+            merged[-1] = f"{merged[-1]} {p}"
+        else:
+            merged.append(p)
+    return merged or [question]
+
+
+class RecordFilter:
+    """Narrows a retrieved ranking with the section records (places, labels)."""
+
+    def __init__(self, sections: list[Section]):
+        self.sections = {s.label: s for s in sections}
+        self.places = {s.label: {name for name, _ in places_in(s.place)} for s in sections if s.place}
+
+    def excluded(self, question: str) -> set[str]:
+        """Labels the question excludes: named after "except", "en dehors de"…, by label or place."""
+        out: set[str] = set()
+        for m in _EXCLUDE.finditer(question):
+            what = m.group("what")
+            out |= set(named_labels(what, set(self.sections)))
+            names = {name for name, _ in places_in(what)}
+            out |= {label for label, places in self.places.items() if places & names}
+        return out
+
+    def placed(self, question: str, excluded: set[str]) -> list[str]:
+        """Labels of every section held in a place the question names (outside an exclusion)."""
+        names = {name for name, _ in places_in(question)}
+        return [label for label, places in self.places.items() if places & names and label not in excluded]
+
+    def narrow(self, question: str, hits: list[SectionHit]) -> list[SectionHit]:
+        """`hits` without the excluded sections; on a list question naming places, exactly the
+        sections held there (the records are exhaustive where similarity is not)."""
+        excluded = self.excluded(question)
+        kept = [h for h in hits if h.label not in excluded]
+        placed = self.placed(question, excluded) if LIST_WORDS.search(question) else []
+        if not placed or not kept:
+            return kept or hits
+        top = kept[0]
+        by_label = {h.label: h for h in kept}
+        first = [by_label.get(label) or replace(top, label=label, chunks=[]) for label in placed]
+        return [replace(h, score=top.score) for h in first]

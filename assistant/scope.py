@@ -1,0 +1,184 @@
+"""What a dated, regional guide cannot say about a question: later years and today's status,
+other regions, names it never uses. Also the guide's edition, for dating every figure.
+
+Retrieval similarity cannot see these limits (such questions are close to a workshop in
+wording), so they are read from the question against facts about the guide: its date (found
+in its text), its region (from its sections' places), its vocabulary. Wording cues of time
+("still", "toujours", "depuis") are facts of French and English, not of any question set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from guide_assistant.assistant.geography import places_in, region_of
+from guide_assistant.assistant.lexical import fold
+from guide_assistant.records import Section
+
+MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"]
+_DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS_FR) + r")\s+((?:19|20)\d\d)\b", re.I)
+_YEAR = re.compile(r"\b(20\d\d)\b")
+# Asking about the present or about change since the guide (French and English time words).
+_NOW = re.compile(
+    r"\b(aujourd'hui|actuellement|actuel(?:le)?s?|toujours|encore|d[ée]sormais|maintenant|à ce jour|"
+    r"depuis|cette ann[ée]e|l'an prochain|l'ann[ée]e prochaine|prochaine rentr[ée]e|revaloris\w*|"
+    r"augment[ée]\w*|a[- ]t[- ]il (chang|évolu)\w*|nouveau montant|dernier[s]? chiffres?|"
+    r"still|currently|current|today|nowadays|now|since|this year|next year|latest|anymore|any more|"
+    r"raised|increased|updated|changed|new amount)\b",
+    re.I,
+)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\+?(?![\w])")
+_ROMAN = re.compile(r"^[IVX]+$")
+_QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |des )?[A-ZÀ-Ý][\w’'-]+)*)")
+_STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au", "aux", "et", "en", "pour", "of",
+                  "the", "and", "for"}
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The guide's date as printed ("07 juillet 2021") and its short forms."""
+
+    date: str
+    day: int
+    year: int
+    month_fr: str
+    month_en: str
+
+    def long(self, language: str) -> str:
+        """"7 juillet 2021" / "7 July 2021"."""
+        return f"{self.day} {self.month_fr if language == 'fr' else self.month_en} {self.year}"
+
+    def month_year(self, language: str) -> str:
+        """"juillet 2021" / "July 2021"."""
+        return f"{self.month_fr if language == 'fr' else self.month_en} {self.year}"
+
+    def label(self, language: str) -> str:
+        """"guide de juillet 2021" / "guide of July 2021": the mark put beside every figure."""
+        return f"guide de {self.month_year('fr')}" if language == "fr" else f"guide of {self.month_year('en')}"
+
+
+def edition(sections: list[Section]) -> Edition | None:
+    """The first full date printed in the guide's sections (the conference's day for this guide:
+    « Planning du 07 juillet 2021 »); None when the guide prints none."""
+    for s in sections:
+        if s.kind == "linked-page":
+            continue
+        m = _DATE.search(s.text)
+        if m:
+            month = m.group(2).lower()
+            return Edition(m.group(0), int(m.group(1)), int(m.group(3)), month, MONTHS_EN[MONTHS_FR.index(month)])
+    return None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the guide cannot say about a question. later: it asks about a year after the guide
+    or about today's status; elsewhere: places outside the guide's region it names; unnamed:
+    names (acronyms, capitalised or quoted names) the guide never uses."""
+
+    later: bool = False
+    elsewhere: list[str] = field(default_factory=list)
+    unnamed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.later or bool(self.elsewhere) or bool(self.unnamed)
+
+
+def _expansions_at(letters: str, words: list[str], i: int) -> str | None:
+    """The words from `words[i]` whose initials spell `letters` (small words skipped), or None."""
+    k, j, picked = 1, i + 1, [words[i]]
+    while k < len(letters) and j < len(words) and j - i < 3 * len(letters):
+        w = words[j]
+        if w in _STOP_INITIALS:
+            picked.append(w)
+        elif len(w) >= MIN_EXPANSION_WORD and w[0] == letters[k]:
+            picked.append(w)
+            k += 1
+        else:
+            return None
+        j += 1
+    return " ".join(picked) if k == len(letters) else None
+
+
+MIN_EXPANSION_WORD = 3  # letters of a word an acronym's initial may stand for
+MIN_EXPANSION_COUNT = 2  # a 3-letter acronym's spelt-out form must occur this often (chance matches occur once)
+
+
+def expand_acronym(acronym: str, words: list[str]) -> str | None:
+    """The guide's words whose initials spell `acronym` ("VIF" → "violences intra familiales",
+    "AMI" → "appels a manifestation d interet"), small words skipped: the most frequent such
+    run; for acronyms of 3 letters or fewer, only one that occurs at least twice. None when none."""
+    letters = acronym.lower().rstrip("+")
+    if len(letters) < 3:
+        return None
+    counts: dict[str, list] = {}  # singular form → [first spelling, occurrences]
+    for i, w in enumerate(words):
+        if w and w[0] == letters[0] and w not in _STOP_INITIALS and len(w) >= MIN_EXPANSION_WORD:
+            found = _expansions_at(letters, words, i)
+            if found:  # "appel à …" and "appels à …" are one expansion
+                key = " ".join(w.rstrip("sx") for w in found.split())
+                counts.setdefault(key, [found, 0])[1] += 1
+    if not counts:
+        return None
+    best, n = max(counts.values(), key=lambda v: v[1])
+    return best if len(letters) > 3 or n >= MIN_EXPANSION_COUNT else None
+
+
+class ScopeReader:
+    """Reads a question's limits against one guide (its date, region, text and vocabulary)."""
+
+    def __init__(self, sections: list[Section]):
+        guide = [s for s in sections if s.kind != "linked-page"]
+        self.edition = edition(guide)
+        self.region = region_of([s.place for s in guide if s.place])
+        self.text = fold("\n".join(s.text for s in sections))
+        self.words = re.findall(r"\w+", self.text)
+        self.own_places = {name for s in guide for name, _ in places_in(s.place)}
+
+    def known(self, name: str) -> bool:
+        """The guide uses `name` (accents and case folded), or spells out the acronym."""
+        folded = fold(name).rstrip("+")
+        if re.search(r"\b" + re.escape(folded) + r"\b", self.text):
+            return True
+        return name.isupper() and expand_acronym(name, self.words) is not None
+
+    def later(self, question: str) -> bool:
+        """The question asks about a year after the guide, or about the present or a change."""
+        years = [int(y) for y in _YEAR.findall(question)]
+        if self.edition and any(y > self.edition.year for y in years):
+            return True
+        return bool(_NOW.search(question))
+
+    def elsewhere(self, question: str) -> list[str]:
+        """Places of the question in another region than the guide's (none when the guide's
+        region is unknown)."""
+        if not self.region:
+            return []
+        return [name for name, region in places_in(question)
+                if region != self.region and name not in self.own_places]
+
+    def unnamed(self, question: str) -> list[str]:
+        """Acronyms, quoted and capitalised names of the question that the guide never uses."""
+        names = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a)]
+        names += _QUOTED.findall(question) + _CAPITALISED.findall(question)
+        places = {fold(p) for p, _ in places_in(question)}
+        return [n for n in dict.fromkeys(names) if fold(n) not in places and not self.known(n)]
+
+    def read(self, question: str) -> Limits:
+        """The question's Limits (empty when the guide can answer it as asked)."""
+        return Limits(self.later(question), self.elsewhere(question), self.unnamed(question))
+
+    def acronym_expansions(self, question: str) -> list[str]:
+        """The guide's words for the question's acronyms it never writes as such."""
+        out = []
+        for a in _ACRONYM.findall(question):
+            if not _ROMAN.match(a) and not re.search(r"\b" + re.escape(fold(a)) + r"\b", self.text):
+                expansion = expand_acronym(a, self.words)
+                if expansion:
+                    out.append(expansion)
+        return out
