@@ -20,6 +20,16 @@ Conventions
   eval item lists every accepted spelling.
 * Section labels are compared after the same normalisation with all spaces removed, so
   "Atelier n°2" == "atelier n° 2".
+
+Questions beyond the guide
+--------------------------
+The guide is dated (Occitanie conference of 7 July 2021). Items of type "beyond_guide" ask what
+it cannot say (a later year, a scheme's current status, another region, a scheme it never
+names): `expect_refusal` true = wholly beyond, false = partly (the answerable part in
+`must_contain`). For them `limit_stated` checks that the answer says plainly what the guide
+cannot say; for every answer `body_language` checks the language of its own words (quotes of
+the guide removed) and `dated` that each line stating a euro amount also gives the guide's
+year, 2021.
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ from guide_assistant.records import Answer, Language, Turn
 
 ItemType = Literal[
     "factual", "funding", "contact", "who", "multi", "followup", "paraphrase", "logistics",
-    "out_of_scope", "adversarial",
+    "out_of_scope", "adversarial", "beyond_guide",
 ]
 
 HIT_KS: tuple[int, ...] = (1, 3, 5)
@@ -349,6 +359,135 @@ def language_match(answer_language: str, expected_lang: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# The guide's limits, the answer's own language, dated amounts
+# --------------------------------------------------------------------------------------------
+# These checks read the answer's text only, with the eval's own word lists: they do not depend
+# on the assistant's wording (nor import its language module).
+
+_FOLD_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+def _fold(text: str) -> str:
+    """`normalize_text` without accents (matching form of the phrase lists below)."""
+    t = unicodedata.normalize("NFD", normalize_text(text).translate(_FOLD_APOSTROPHES))
+    return unicodedata.normalize("NFC", "".join(c for c in t if not unicodedata.combining(c)))
+
+
+_QUOTED = re.compile(r"«[^»]*»|«[^\n]*")  # a guide quote; an unclosed one runs to the end of its line
+_LINK = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
+
+
+def own_words(answer_text: str) -> str:
+    """The answer's own words: the text with the guide's quoted evidence removed (text between
+    « and », lines starting with ">", contact-card lines starting with "- "), and URLs and
+    e-mail addresses."""
+    t = _QUOTED.sub(" ", answer_text)
+    lines = [ln for ln in t.splitlines() if not ln.lstrip().startswith((">", "- "))]
+    return _LINK.sub(" ", "\n".join(lines))
+
+
+# Generic phrasings of "the guide cannot say this", in `_fold` form (no accents, ASCII
+# apostrophes). French: "ne dit pas", "ne le précise pas", "n'en dit rien", "ne peut (pas) dire"…
+_FR_VERBS = (r"dit|precise|indique|permet|mentionne|couvre|traite|donne|fournit|contient|evoque|aborde|cite|"
+             r"nomme|parle|prevoit|detaille|renseigne|comporte|decrit|presente|repond|concerne|porte|"
+             r"sait|sais|dispose|figure|figurent|apparait|apparaissent")
+_LIMIT_FR = re.compile(
+    r"\bn(?:e\s+|')(?:(?:le|la|les|l'|en|y|lui|nous|vous|me|m'|se|s')\s*)?(?:" + _FR_VERBS
+    + r")\s+(?:pas|rien|aucun\w*|nulle part|jamais)\b"
+    r"|\bne\s+(?:peut|peux|puis|pourra|pourrait|sait|sais)\s+(?:pas\s+)?(?:le\s+|l'|en\s+)?"
+    r"(?:dire|preciser|indiquer|savoir|confirmer|repondre)\b"
+    r"|\bpas\s+(?:couvert|traite|mentionne|precise|indique|aborde|evoque|cite|prevu\s+par|dans\s+le\s+guide)\w*"
+    r"|\b(?:hors|en\s+dehors)\s+du\s+(?:champ\s+du\s+)?guide\b|\bau-?dela\s+(?:de\s+ce\s+que\s+dit\s+)?du\s+guide\b"
+    r"|\baucune\s+(?:information|indication|mention|precision|donnee)\b"
+    r"|\bsans\s+(?:information|indication|precision)\b"
+)
+_EN_VERBS = (r"say|says|cover|covers|mention|mentions|state|states|specify|specifies|give|gives|include|"
+             r"includes|provide|provides|address|addresses|indicate|indicates|name|names|list|lists|contain|"
+             r"contains|tell|tells|know|describe|describes|discuss|discusses|detail|details|go|goes|answer|"
+             r"confirm|predict|reach|extend|extends")
+_EN_NOT = r"(?:(?:does|do|did|could|would|should|will|can)\s*(?:not|n't)|can't|cannot|won't)"
+_LIMIT_EN = re.compile(
+    r"\b" + _EN_NOT + r"\s+(?:" + _EN_VERBS + r")\b"
+    r"|\b(?:is|are|was|were)\s*(?:not|n't)\s+(?:in|part\s+of|covered|mentioned|stated|specified|addressed|"
+    r"included|discussed|given|listed|named|described)\b"
+    r"|\bnot\s+(?:covered|mentioned|stated|specified|addressed|included|discussed|named|described)\b"
+    r"|\bsays\s+nothing\b|\bis\s+silent\b|\bno\s+(?:information|mention|details?|indication|data)\b"
+    r"|\b(?:outside|beyond)\s+(?:the\s+)?(?:scope\s+of\s+the\s+)?guide\b"
+)
+
+
+def limit_stated(answer_text: str) -> bool:
+    """True when the answer's own words (`own_words`: the guide's quotes do not count) say
+    plainly what the guide cannot say, in generic French or English phrasings: "ne dit pas",
+    "ne précise pas", "n'indique pas", "ne permet pas de", "ne mentionne pas", "ne couvre pas",
+    "ne peut pas dire", "pas couvert", "does not say", "doesn't cover", "cannot say", "can't
+    tell", "not covered", "is not in the guide"… (accents, case and apostrophes ignored)."""
+    t = _fold(own_words(answer_text))
+    return bool(_LIMIT_FR.search(t) or _LIMIT_EN.search(t))
+
+
+# Function words (after `_fold`; an elided French word keeps its apostrophe: "l'", "qu'").
+# Words of both languages ("a", "on", "son", "as"…) are left out.
+FR_WORDS = frozenset(
+    "le la les l' un une des du de d' et est sont pour dans sur avec par qui que qu' au aux ce c' cette ces "
+    "il elle ils elles vous nous je j' pas ne n' se s' leur leurs mais ou votre vos notre nos lui "
+    "ete etre peut sans chez aussi donc ainsi entre selon lorsqu' jusqu' puisqu' tres".split()
+)
+EN_WORDS = frozenset(
+    "the an and is are was were for in of to with by who which that this these those it its it' you your "
+    "we our they their not or from at be been can cannot does doesn' do don' isn' aren' what how has have "
+    "will there about into than but if also only per".split()
+)
+_WORD = re.compile(r"[a-z]+'?")
+
+
+def body_language(answer_text: str) -> Literal["fr", "en"]:
+    """Language of the answer's own words (`own_words`: quotes of the guide, quoted lines and
+    contact-card lines removed), by counting French vs English function words; on a tie, the
+    whole text decides, then "fr" (the guide's language)."""
+    for text in (own_words(answer_text), answer_text):
+        words = _WORD.findall(_fold(text))
+        fr = sum(w in FR_WORDS for w in words)
+        en = sum(w in EN_WORDS for w in words)
+        if fr != en:
+            return "fr" if fr > en else "en"
+    return "fr"
+
+
+GUIDE_YEAR = "2021"
+# A euro amount: digits (spaces, dots, commas inside) then "€"/"euro(s)", possibly through
+# "millions d'"/"milliards de"; or "€" then digits.
+_EURO_AMOUNT = re.compile(
+    r"\d(?:[\d .,]*\d)?\s*(?:(?:millions?|milliards?|billions?|mds?|k)\s*(?:d'\s*|de\s+|of\s+)?)?(?:€|euros?\b)"
+    r"|€\s*\d",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(rf"(?<!\d){GUIDE_YEAR}(?!\d)")
+
+
+def amount_lines(answer_text: str, question: str = "") -> list[str]:
+    """The lines of the answer that state a euro amount, other than lines whose every amount
+    comes from the question (a heading that repeats it)."""
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).translate(_FOLD_APOSTROPHES)
+
+    asked = {m.group(0) for m in _EURO_AMOUNT.finditer(norm(question))}
+    return [ln for ln in norm(answer_text).splitlines()
+            if any(m.group(0) not in asked for m in _EURO_AMOUNT.finditer(ln))]
+
+
+def dated(answer_text: str, question: str = "") -> bool | None:
+    """True when every line of the answer stating a euro amount also holds "2021" (the guide's
+    date: an amount is given as of the guide, e.g. "1,30 € (guide de juillet 2021)"); False when
+    some amount line lacks it; None when the answer states no euro amount. Amounts the answer
+    only repeats from `question` need no date."""
+    lines = amount_lines(answer_text, question)
+    if not lines:
+        return None
+    return all(_YEAR.search(ln) for ln in lines)
+
+
+# --------------------------------------------------------------------------------------------
 # Invented details: phones, e-mails, URLs, € amounts
 # --------------------------------------------------------------------------------------------
 
@@ -403,6 +542,12 @@ class ItemScore(BaseModel):
     forbidden_found: list[str] = []
     invented: list[Detail] = Field(default=[], description="details absent from the corpus")
     unsupported: list[Detail] = Field(default=[], description="details absent from the cited sections")
+    limit_stated: bool | None = Field(default=None, description="beyond_guide items: refused, or the answer "
+                                      "says what the guide cannot say; None for other types")
+    body_language: Literal["fr", "en"] | None = Field(default=None, description="language of the answer's own words")
+    body_language_match: bool | None = Field(default=None, description="body_language == the item's lang")
+    dated: bool | None = Field(default=None, description="every euro-amount line holds 2021; None when "
+                               "refused or no amount is stated")
     latency_s: float | None = None
 
 
@@ -423,6 +568,7 @@ def score_item(
     latency = answer.get("latency_s")
     found_forbidden = forbidden_found(text, item.must_not_contain)
     hits = {k: hit_at_k(ranked_sections, item.expected_sources, k) for k in HIT_KS}
+    body = body_language(text)
     return ItemScore(
         id=item.id,
         type=item.type,
@@ -444,6 +590,10 @@ def score_item(
         forbidden_found=found_forbidden,
         invented=invented_details(text, corpus_text),
         unsupported=unsupported_details(text, cited, section_texts),
+        limit_stated=(refused or limit_stated(text)) if item.type == "beyond_guide" else None,
+        body_language=body,
+        body_language_match=body == item.lang,
+        dated=None if refused else dated(text, item.question),
         latency_s=float(latency) if latency is not None else None,
     )
 
@@ -459,8 +609,8 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-# aggregate key -> (ItemScore getter, what it means). All "higher is better" except *_rate
-# keys of forbidden/invented/unsupported/false refusals.
+# aggregate key -> ItemScore getter. All "higher is better" except the rates of
+# forbidden/invented/unsupported details and false refusals.
 _MEANS = {
     "hit@1": lambda s: s.hit_at_1,
     "hit@3": lambda s: s.hit_at_3,
@@ -477,6 +627,11 @@ _MEANS = {
     "forbidden_rate": lambda s: s.forbidden,
     "invented_rate": lambda s: bool(s.invented),
     "unsupported_rate": lambda s: bool(s.unsupported),
+    # beyond_guide items only (limit_stated is None for the other types)
+    "limit_stated_recall": lambda s: s.limit_stated if s.expect_refusal else None,
+    "partial_limit_stated": lambda s: s.limit_stated if not s.expect_refusal else None,
+    "body_language_match": lambda s: s.body_language_match,
+    "dated_rate": lambda s: s.dated,
 }
 
 
@@ -505,10 +660,16 @@ def aggregate(
     by=None: one dict {"n", "hit@1", "hit@3", "hit@5", "mrr", "fact_recall", "all_facts",
     "citation_hit", "citation_precision", "refusal_accuracy", "refusal_recall",
     "false_refusal_rate", "language_match", "forbidden_rate", "invented_rate",
-    "unsupported_rate", "invented_total", "unsupported_total", "latency_p50_s",
-    "latency_p95_s", "counts": {key: n}}. Every mean is 0.0-1.0 (None when no item applies);
+    "unsupported_rate", "limit_stated_recall", "partial_limit_stated", "body_language_match",
+    "dated_rate", "invented_total", "unsupported_total", "latency_p50_s", "latency_p95_s",
+    "counts": {key: n}}. Every mean is 0.0-1.0 (None when no item applies);
     higher is better except false_refusal_rate, forbidden_rate, invented_rate and
     unsupported_rate (share of items with at least one such problem: lower is better).
+    limit_stated_recall: share of the wholly-beyond-the-guide items (type beyond_guide,
+    expect_refusal true) refused or stating the guide's limit; partial_limit_stated: the same
+    over the partly-beyond items (expect_refusal false). body_language_match: share of answers
+    whose own words are in the question's language. dated_rate: share of the answers stating a
+    euro amount (refusals excluded) whose every amount line gives the guide's year.
     by="type" or "lang": {group value: that dict}, groups sorted.
     """
     if by is None:

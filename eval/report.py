@@ -2,13 +2,17 @@
 comparison with a previous run.
 
 Every function takes the run's `metrics.json` data (see `eval/runner.py`) and, for the item
-sections, the item runs or the answers.jsonl records; nothing here asks the assistant.
+sections, the item runs ({set: {mode: [ItemRun]}}) or the answers.jsonl records; nothing here
+asks the assistant. The reports open with the sets side by side (one column per set) and the
+generalisation gap (dev − blind), then give, set by set, the tables per mode, type and
+language, the charts and the failing items.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,12 +37,35 @@ COLUMNS: list[tuple[str, str]] = [
     ("forbidden_rate", "forbid↓"),
     ("invented_rate", "invent↓"),
     ("unsupported_rate", "unsupp↓"),
+    ("limit_stated_recall", "limit ok"),
+    ("partial_limit_stated", "limit ok (partial)"),
+    ("body_language_match", "body lang ok"),
+    ("dated_rate", "dated"),
     ("latency_p50_s", "p50 s"),
     ("latency_p95_s", "p95 s"),
 ]
 TERMINAL_COLUMNS = ["n", "hit@1", "hit@5", "mrr", "fact_recall", "all_facts", "citation_hit",
                     "citation_precision", "refusal_accuracy", "refusal_recall", "false_refusal_rate",
-                    "invented_rate", "latency_p50_s", "latency_p95_s"]
+                    "limit_stated_recall", "body_language_match", "dated_rate", "invented_rate",
+                    "latency_p50_s", "latency_p95_s"]
+# Rows of the sets-side-by-side table: (aggregate key, label).
+SET_ROWS: list[tuple[str, str]] = [
+    ("n", "n"),
+    ("fact_recall", "fact recall"),
+    ("all_facts", "all facts"),
+    ("citation_hit", "citation hit"),
+    ("citation_precision", "citation precision"),
+    ("refusal_recall", "refusal recall"),
+    ("false_refusal_rate", "false refusal rate ↓"),
+    ("limit_stated_recall", "limit stated recall"),
+    ("partial_limit_stated", "limit stated (partial)"),
+    ("body_language_match", "body language match"),
+    ("dated_rate", "dated rate"),
+    ("invented_rate", "invented rate ↓"),
+    ("latency_p50_s", "latency p50 s ↓"),
+    ("latency_p95_s", "latency p95 s ↓"),
+]
+GAP_NAMES = {"fact_recall": "fact recall", "all_facts": "all facts", "citation_hit": "citation hit"}
 LOWER_IS_BETTER = {"false_refusal_rate", "forbidden_rate", "invented_rate", "unsupported_rate",
                    "latency_p50_s", "latency_p95_s", "invented_total", "unsupported_total"}
 CHART_METRICS = ["hit@1", "mrr", "fact_recall", "all_facts", "citation_hit", "refusal_accuracy"]
@@ -94,8 +121,10 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def baseline_rows(baselines: dict | None, by: str | None = None) -> tuple[list[str], list[list[str]]]:
-    """Rows of the baselines table: one per retriever (overall), or per retriever and group."""
+def baseline_rows(baselines: dict | None, by: str | None = None,
+                  prefix: str = "") -> tuple[list[str], list[list[str]]]:
+    """Rows of the baselines table: one per retriever (overall), or per retriever and group;
+    `prefix` (e.g. the set's name) starts each row name."""
     header = ["retriever", "n", "hit@1", "hit@3", "hit@5", "MRR"]
     rows: list[list[str]] = []
     if not baselines:
@@ -104,16 +133,48 @@ def baseline_rows(baselines: dict | None, by: str | None = None) -> tuple[list[s
         block = baselines.get(name)
         if block is None:
             continue
+        label = f"{prefix}{BASELINE_NAMES.get(name, name)}"
         if by is None:
-            groups = {BASELINE_NAMES.get(name, name): block["overall"]}
+            groups = {label: block["overall"]}
         else:
-            groups = {f"{BASELINE_NAMES.get(name, name)} · {g}": s for g, s in block[f"by_{by}"].items()}
+            groups = {f"{label} · {g}": s for g, s in block[f"by_{by}"].items()}
         rows += metric_rows(groups, ["n", *RETRIEVAL_KEYS])
     return header, rows
 
 
-def _tables(data: dict, mode: str, keys: Sequence[str]) -> dict[str, tuple[list[str], list[list[str]]]]:
-    res = data["results"][mode]
+def run_sets(data: dict) -> dict[str, dict]:
+    """The run's sets {name: {"questions", "n_items", "counts", "results",
+    "retrieval_baselines"}}; a run written before the sets existed is read as its one set."""
+    if data.get("sets"):
+        return data["sets"]
+    name = Path(str(data.get("questions", "questions"))).stem
+    return {name: {"questions": data.get("questions"), "n_items": data.get("n_items"), "counts": data.get("counts"),
+                   "results": data["results"], "retrieval_baselines": data.get("retrieval_baselines")}}
+
+
+def sets_table(data: dict, mode: str) -> tuple[list[str], list[list[str]]]:
+    """The sets side by side in `mode`: one row per SET_ROWS metric, one column per set."""
+    sets = run_sets(data)
+    header = ["metric", *sets]
+    overall = {name: (block["results"].get(mode) or {}).get("overall") or {} for name, block in sets.items()}
+    rows = [[label, *[fmt(overall[name].get(key), key) for name in sets]] for key, label in SET_ROWS]
+    return header, rows
+
+
+def gap_line(data: dict) -> str:
+    """The generalisation gap (dev − blind) in one line per run."""
+    gap = data.get("generalisation_gap")
+    if not gap:
+        return "Generalisation gap (dev − blind): not computed (needs both the dev and the blind set)."
+    parts = []
+    for mode, values in gap.items():
+        cells = ", ".join(f"{GAP_NAMES.get(k, k)} {'–' if v is None else f'{v:+.3f}'}" for k, v in values.items())
+        parts.append(f"{mode}: {cells}")
+    return ("Generalisation gap (dev − blind; positive = the blind set scores lower): " + "; ".join(parts) + ".")
+
+
+def _tables(res: dict, keys: Sequence[str]) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Overall, by type and by language tables of one set's results in one mode."""
     header = [_NAMES.get(k, k) for k in keys]
     return {
         "overall": (["", *header], metric_rows({"overall": res["overall"]}, keys)),
@@ -123,19 +184,35 @@ def _tables(data: dict, mode: str, keys: Sequence[str]) -> dict[str, tuple[list[
 
 
 def summary_text(data: dict) -> str:
-    """The terminal summary: overall, per type, per language (each mode) and the baselines."""
+    """The terminal summary: the sets side by side (each mode) and the generalisation gap; then,
+    per set, the tables by type and by language (each mode); the baselines; timing."""
     out = []
+    sets = run_sets(data)
     for mode in data["modes"]:
-        t = _tables(data, mode, TERMINAL_COLUMNS)
-        out.append(f"Answer mode: {mode}   (↓ = lower is better; hit@k/MRR = the assistant's own ranking)")
-        for title, key in (("Overall", "overall"), ("By type", "by_type"), ("By language", "by_lang")):
-            out.append(f"\n{title}\n" + text_table(*t[key]))
-        rate = data["results"][mode].get("linked_page_citation_rate")
-        if rate is not None:
-            out.append(f"\nAnswers citing a linked page: {rate:.1%}\n")
-    if data.get("retrieval_baselines"):
+        out.append(f"Sets side by side, answer mode {mode}   (↓ = lower is better)\n"
+                   + text_table(*sets_table(data, mode)) + "\n")
+    out.append(gap_line(data))
+    for name, block in sets.items():
+        out.append(f"\n=== Set {name}: {block['questions']} ({block['n_items']} items)")
+        for mode in data["modes"]:
+            res = block["results"].get(mode)
+            if res is None:
+                continue
+            t = _tables(res, TERMINAL_COLUMNS)
+            out.append(f"Answer mode: {mode}   (↓ = lower is better; hit@k/MRR = the assistant's own ranking)")
+            for title, key in (("By type", "by_type"), ("By language", "by_lang")):
+                out.append(f"\n{title}\n" + text_table(*t[key]))
+            rate = res.get("linked_page_citation_rate")
+            if rate is not None:
+                out.append(f"\nAnswers citing a linked page: {rate:.1%}")
+    baseline_sets = {name: block["retrieval_baselines"] for name, block in sets.items()
+                     if block.get("retrieval_baselines")}
+    if baseline_sets:
+        header, rows = baseline_rows(None)
+        for name, b in baseline_sets.items():
+            rows += baseline_rows(b, prefix=f"{name} · " if len(sets) > 1 else "")[1]
         out.append(f"\nRetrieval baselines (section level, {data.get('baseline_depth_chunks')} chunks per retriever)\n"
-                   + text_table(*baseline_rows(data["retrieval_baselines"])))
+                   + text_table(header, rows))
     timing = data.get("timing", {})
     answer_s = ", ".join(f"{m} {s:.1f} s" for m, s in timing.get("answer_s", {}).items())
     out.append(f"\nTiming: load {timing.get('load_s', 0):.1f} s; answering {answer_s}; "
@@ -150,7 +227,8 @@ def summary_text(data: dict) -> str:
 
 def failure_reasons(scores: dict) -> list[str]:
     """Why an item fails (empty when it passes): missing fact, missed citation, wrong refusal,
-    forbidden string, invented detail."""
+    forbidden string, invented detail, limit of the guide not stated (beyond_guide items),
+    answer body in the other language, amount not dated."""
     reasons = []
     if scores.get("all_facts") is False:
         reasons.append("missing fact")
@@ -163,6 +241,12 @@ def failure_reasons(scores: dict) -> list[str]:
         reasons.append("forbidden string")
     if scores.get("invented"):
         reasons.append("invented detail")
+    if scores.get("limit_stated") is False:
+        reasons.append("guide's limit not stated")
+    if scores.get("body_language_match") is False:
+        reasons.append("answer's own words in the other language")
+    if scores.get("dated") is False:
+        reasons.append("amount without the guide's date (2021)")
     return reasons
 
 
@@ -203,6 +287,7 @@ def _item_fields(r) -> list[tuple[str, str]]:
         fields.append(("Unsupported details", ", ".join(f"{d['kind']}: {d['text']}" for d in s["unsupported"])))
     fields += [
         ("Refused", "yes" if r.public.get("refused") else "no"),
+        ("Body language", f"{s.get('body_language') or '–'} (question: {r.item.lang})"),
         ("Cited sections", ", ".join(cited) or "–"),
         ("Ranked sections", ", ".join(r.ranked[:5]) or "–"),
         ("Answer", r.public.get("answer", "")),
@@ -241,23 +326,42 @@ def _delta(prev: Any, cur: Any) -> float | None:
     return None
 
 
-def compare_runs(current: dict, current_answers: Sequence[dict], previous: dict) -> dict:
-    """Metric deltas (overall, per mode in both runs; baselines) and the items whose checks
-    (FLAGS) flipped: regressed = some check went from good to bad; improved = bad to good.
-
-    Items are matched by (id, mode). Returns {"summary", "deltas", "baseline_deltas",
-    "regressed", "improved"}; each item entry has id, mode, question, went_bad, went_good,
-    the previous and current answers.
-    """
-    prev_data = previous["metrics"]
+def _overall_deltas(cur_results: dict, prev_results: dict) -> dict[str, dict]:
+    """{mode: {key: {previous, current, delta}}} over COLUMNS, for the modes of both."""
     deltas: dict[str, dict] = {}
-    for mode, res in current["results"].items():
-        before = prev_data["results"].get(mode)
+    for mode, res in cur_results.items():
+        before = prev_results.get(mode)
         if before is None:
             continue
         deltas[mode] = {k: {"previous": before["overall"].get(k), "current": res["overall"].get(k),
                             "delta": _delta(before["overall"].get(k), res["overall"].get(k))}
                         for k, _ in COLUMNS}
+    return deltas
+
+
+def item_label(set_name: str | None, id_: str, mode: str | None) -> str:
+    """"set:id/mode" ("id/mode" for a run without sets)."""
+    return f"{set_name}:{id_}/{mode}" if set_name else f"{id_}/{mode}"
+
+
+def compare_runs(current: dict, current_answers: Sequence[dict], previous: dict) -> dict:
+    """Metric deltas (overall, per mode in both runs, of the first set; per set for the sets of
+    both runs; baselines of the first set) and the items whose checks (FLAGS) flipped:
+    regressed = some check went from good to bad; improved = bad to good.
+
+    Items are matched by (set, id, mode); the answers of a run written before the sets existed
+    (no "set") are taken as its first set, and that set is compared with the current first set.
+    Returns {"summary", "deltas", "set_deltas", "baseline_deltas", "regressed", "improved"};
+    each item entry has set, id, mode, question, went_bad, went_good, the previous and current
+    answers.
+    """
+    prev_data = previous["metrics"]
+    deltas = _overall_deltas(current["results"], prev_data["results"])
+    set_deltas: dict[str, dict] = {}
+    if current.get("sets") and prev_data.get("sets"):
+        for name, block in current["sets"].items():
+            if name in prev_data["sets"]:
+                set_deltas[name] = _overall_deltas(block["results"], prev_data["sets"][name]["results"])
     baseline_deltas: dict[str, dict] = {}
     cur_b, prev_b = current.get("retrieval_baselines") or {}, prev_data.get("retrieval_baselines") or {}
     for name in BASELINES:
@@ -266,8 +370,10 @@ def compare_runs(current: dict, current_answers: Sequence[dict], previous: dict)
                                          "current": cur_b[name]["overall"].get(k),
                                          "delta": _delta(prev_b[name]["overall"].get(k), cur_b[name]["overall"].get(k))}
                                      for k in RETRIEVAL_KEYS}
-    prev_by = {(str(a["id"]), a.get("mode")): a for a in previous["answers"]}
-    cur_by = {(str(a["id"]), a.get("mode")): a for a in current_answers}
+    cur_first = next(iter(current.get("sets") or {}), None)
+    prev_first = next(iter(prev_data.get("sets") or {}), None) or cur_first
+    prev_by = {(a.get("set") or prev_first, str(a["id"]), a.get("mode")): a for a in previous["answers"]}
+    cur_by = {(a.get("set") or cur_first, str(a["id"]), a.get("mode")): a for a in current_answers}
     regressed, improved = [], []
     for key, cur in cur_by.items():
         prev = prev_by.get(key)
@@ -280,7 +386,7 @@ def compare_runs(current: dict, current_answers: Sequence[dict], previous: dict)
                 went_bad.append(flag)
             elif a is False and b is True:
                 went_good.append(flag)
-        entry = {"id": key[0], "mode": key[1], "question": cur.get("question"), "went_bad": went_bad,
+        entry = {"set": key[0], "id": key[1], "mode": key[2], "question": cur.get("question"), "went_bad": went_bad,
                  "went_good": went_good, "previous_answer": prev.get("answer"), "current_answer": cur.get("answer"),
                  "previous_refused": prev.get("refused"), "current_refused": cur.get("refused")}
         if went_bad:
@@ -291,13 +397,13 @@ def compare_runs(current: dict, current_answers: Sequence[dict], previous: dict)
         "against": previous["path"],
         "previous_created_at": prev_data.get("created_at"),
         "n_common": len(set(cur_by) & set(prev_by)),
-        "only_current": sorted(f"{i}/{m}" for i, m in set(cur_by) - set(prev_by)),
-        "only_previous": sorted(f"{i}/{m}" for i, m in set(prev_by) - set(cur_by)),
-        "regressed": [f"{e['id']}/{e['mode']}" for e in regressed],
-        "improved": [f"{e['id']}/{e['mode']}" for e in improved],
+        "only_current": sorted(item_label(*k) for k in set(cur_by) - set(prev_by)),
+        "only_previous": sorted(item_label(*k) for k in set(prev_by) - set(cur_by)),
+        "regressed": [item_label(e["set"], e["id"], e["mode"]) for e in regressed],
+        "improved": [item_label(e["set"], e["id"], e["mode"]) for e in improved],
         "overall_delta": {m: {k: v["delta"] for k, v in d.items()} for m, d in deltas.items()},
     }
-    return {"summary": summary, "deltas": deltas, "baseline_deltas": baseline_deltas,
+    return {"summary": summary, "deltas": deltas, "set_deltas": set_deltas, "baseline_deltas": baseline_deltas,
             "regressed": regressed, "improved": improved}
 
 
@@ -312,19 +418,24 @@ def _delta_text(key: str, d: dict) -> str:
 
 
 def comparison_tables(comparison: dict) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) of the comparison section."""
+    """(title, header, rows) of the comparison section: overall deltas per set and mode (the
+    first set's when the previous run had no sets), baseline deltas, flipped items."""
     out = []
-    for mode, d in comparison["deltas"].items():
-        rows = [[_NAMES.get(k, k), fmt(v["previous"], k), fmt(v["current"], k), _delta_text(k, v)]
-                for k, v in d.items()]
-        out.append((f"Overall deltas ({mode})", ["metric", "previous", "current", "delta"], rows))
+    per_set = comparison.get("set_deltas") or {None: comparison["deltas"]}
+    for name, by_mode in per_set.items():
+        for mode, d in by_mode.items():
+            rows = [[_NAMES.get(k, k), fmt(v["previous"], k), fmt(v["current"], k), _delta_text(k, v)]
+                    for k, v in d.items()]
+            where = f"{name}, {mode}" if name else mode
+            out.append((f"Overall deltas ({where})", ["metric", "previous", "current", "delta"], rows))
     if comparison["baseline_deltas"]:
         rows = [[f"{BASELINE_NAMES.get(n, n)} {k}", fmt(v["previous"], k), fmt(v["current"], k), _delta_text(k, v)]
                 for n, d in comparison["baseline_deltas"].items() for k, v in d.items()]
-        out.append(("Retrieval baseline deltas", ["metric", "previous", "current", "delta"], rows))
+        out.append(("Retrieval baseline deltas (first set)", ["metric", "previous", "current", "delta"], rows))
     for title, key, flags in (("Regressed items", "regressed", "went_bad"), ("Improved items", "improved", "went_good")):
-        rows = [[e["id"], e["mode"], ", ".join(e[flags]), e["question"] or ""] for e in comparison[key]]
-        out.append((f"{title} ({len(rows)})", ["id", "mode", "checks flipped", "question"], rows))
+        rows = [[e.get("set") or "–", e["id"], e["mode"], ", ".join(e[flags]), e["question"] or ""]
+                for e in comparison[key]]
+        out.append((f"{title} ({len(rows)})", ["set", "id", "mode", "checks flipped", "question"], rows))
     return out
 
 
@@ -404,20 +515,28 @@ def chart_baselines(path: Path, baselines: dict) -> None:
     plt.close(fig)
 
 
-def write_charts(folder: Path, data: dict, runs: dict) -> dict[str, list[tuple[str, str]]]:
-    """Write the PNGs; returns {mode or "baselines": [(file name, caption)]}."""
-    charts: dict[str, list[tuple[str, str]]] = {}
-    for mode in data["modes"]:
-        res = data["results"][mode]
-        by_type_png, latency_png = f"by_type_{mode}.png", f"latency_{mode}.png"
-        chart_by_type(folder / by_type_png, res["by_type"], f"Main metrics by question type ({mode})")
-        lat = [r.score.latency_s for r in runs[mode] if r.score.latency_s is not None]
-        chart_latency(folder / latency_png, lat, res["overall"]["latency_p50_s"], res["overall"]["latency_p95_s"],
-                      f"Latency per question ({mode})")
-        charts[mode] = [(by_type_png, "Main metrics by question type"), (latency_png, "Latency histogram")]
-    if data.get("retrieval_baselines"):
-        chart_baselines(folder / "baselines.png", data["retrieval_baselines"])
-        charts["baselines"] = [("baselines.png", "Retrieval baselines")]
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def write_charts(folder: Path, data: dict, set_runs: dict) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Write the PNGs of every set; returns {set: {mode or "baselines": [(file name, caption)]}}."""
+    charts: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for name, block in run_sets(data).items():
+        slug, charts[name] = _slug(name), {}
+        for mode in data["modes"]:
+            res = block["results"].get(mode)
+            if res is None:
+                continue
+            by_type_png, latency_png = f"by_type_{slug}_{mode}.png", f"latency_{slug}_{mode}.png"
+            chart_by_type(folder / by_type_png, res["by_type"], f"Main metrics by question type ({name}, {mode})")
+            lat = [r.score.latency_s for r in set_runs[name][mode] if r.score.latency_s is not None]
+            chart_latency(folder / latency_png, lat, res["overall"]["latency_p50_s"], res["overall"]["latency_p95_s"],
+                          f"Latency per question ({name}, {mode})")
+            charts[name][mode] = [(by_type_png, "Main metrics by question type"), (latency_png, "Latency histogram")]
+        if block.get("retrieval_baselines"):
+            chart_baselines(folder / f"baselines_{slug}.png", block["retrieval_baselines"])
+            charts[name]["baselines"] = [(f"baselines_{slug}.png", "Retrieval baselines")]
     return charts
 
 
@@ -437,10 +556,10 @@ def _meta_lines(data: dict) -> list[str]:
     timing = data.get("timing", {})
     answer_s = ", ".join(f"{m} {s:.1f} s" for m, s in timing.get("answer_s", {}).items())
     r = data["settings"]["retrieval"]
+    sets = ", ".join(f"{name} ({b['questions']}, {b['n_items']} items)" for name, b in run_sets(data).items())
     return [
         f"Created: {data['created_at']}",
-        f"Questions: {data['questions']} ({data['n_items']} items; "
-        + ", ".join(f"{k} {v}" for k, v in data["counts"]["by_type"].items()) + ")",
+        f"Sets: {sets}",
         f"Modes: {', '.join(data['modes'])}; embedder: {data['embedder']}; index: "
         f"{data['index'].get('n_chunks')} chunks, {data['index'].get('n_sections')} sections",
         f"Retrieval: top_k {r['top_k']}, candidates {r['candidates']}, rrf_k {r['rrf_k']}, refusal thresholds "
@@ -450,16 +569,21 @@ def _meta_lines(data: dict) -> list[str]:
     ]
 
 
-_NOTE = ("hit@k and MRR in the mode tables rank the sections the assistant retrieved (its own top_k chunks, "
-         "named labels and previous-turn sections included), over the items with an expected source. "
-         "Rates marked ↓ are lower-is-better (share of items with the problem). Baselines rank sections "
-         "from each retriever asked for the same number of chunks, on the same retrieval query.")
+_NOTE = ("Each set is answered and scored separately. hit@k and MRR in the mode tables rank the sections the "
+         "assistant retrieved (its own top_k chunks, named labels and previous-turn sections included), over the "
+         "items with an expected source. Rates marked ↓ are lower-is-better (share of items with the problem). "
+         "Limit stated: beyond-the-guide items refused or saying what the guide cannot say (wholly beyond; "
+         "'partial' = partly beyond). Body language: the answer's own words (quotes of the guide removed) in the "
+         "question's language. Dated: answers stating a euro amount whose every amount line gives the guide's "
+         "year (2021). Baselines rank sections from each retriever asked for the same number of chunks, on the "
+         "assistant's retrieval query.")
 
 
-def write_report(folder: Path, data: dict, runs: dict, comparison: dict | None = None) -> None:
-    """Write report.md, report.html and the charts into `folder`."""
-    charts = write_charts(folder, data, runs)
-    failing = _failing(runs)
+def write_report(folder: Path, data: dict, set_runs: dict, comparison: dict | None = None) -> None:
+    """Write report.md, report.html and the charts into `folder` (set_runs: {set: {mode:
+    [ItemRun]}})."""
+    charts = write_charts(folder, data, set_runs)
+    sets = run_sets(data)
     keys = [k for k, _ in COLUMNS]
     md: list[str] = ["# Eval report", "", *[f"- {line}" for line in _meta_lines(data)], "", _NOTE, ""]
     h: list[str] = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Eval report</title>",
@@ -471,6 +595,10 @@ def write_report(folder: Path, data: dict, runs: dict, comparison: dict | None =
         md.extend([f"{'#' * level} {title}", ""])
         h.append(f"<h{level}>{html.escape(title)}</h{level}>")
 
+    def paragraph(text: str) -> None:
+        md.extend([text, ""])
+        h.append(f"<p>{html.escape(text)}</p>")
+
     def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         md.extend([md_table(header, rows) if rows else "(none)", ""])
         h.append(html_table(header, rows) if rows else "<p>(none)</p>")
@@ -480,62 +608,71 @@ def write_report(folder: Path, data: dict, runs: dict, comparison: dict | None =
         h.append(f"<figure><img src='{html.escape(name)}' alt='{html.escape(caption)}'>"
                  f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
-    section("Summary")
-    rows = [[mode, *[fmt(data["results"][mode]["overall"].get(k), k) for k in keys],
-             fmt(data["results"][mode].get("linked_page_citation_rate"))] for mode in data["modes"]]
-    table(["mode", *[_NAMES[k] for k in keys], "cites a linked page"], rows)
-    if data.get("retrieval_baselines"):
-        section(f"Retrieval baselines (section level, {data.get('baseline_depth_chunks')} chunks per retriever)", 3)
-        table(*baseline_rows(data["retrieval_baselines"]))
-        table(*baseline_rows(data["retrieval_baselines"], by="lang"))
-        for name, caption in charts.get("baselines", []):
-            image(name, caption)
-
+    section("Sets side by side")
     for mode in data["modes"]:
-        t = _tables(data, mode, keys)
-        section(f"Mode {mode}")
-        section("By type", 3)
-        table(*t["by_type"])
-        section("By language", 3)
-        table(*t["by_lang"])
-        section("Charts", 3)
-        for name, caption in charts[mode]:
-            image(name, caption)
+        if len(data["modes"]) > 1:
+            section(f"Mode {mode}", 3)
+        table(*sets_table(data, mode))
+    paragraph(gap_line(data))
 
     if comparison is not None:
         s = comparison["summary"]
         section("Comparison with a previous run")
-        line = (f"Against {s['against']} (created {s['previous_created_at']}): {s['n_common']} items in both, "
-                f"{len(s['regressed'])} regressed, {len(s['improved'])} improved, {len(s['only_current'])} new, "
-                f"{len(s['only_previous'])} gone.")
-        md.extend([line, ""])
-        h.append(f"<p>{html.escape(line)}</p>")
+        paragraph(f"Against {s['against']} (created {s['previous_created_at']}): {s['n_common']} items in both, "
+                  f"{len(s['regressed'])} regressed, {len(s['improved'])} improved, {len(s['only_current'])} new, "
+                  f"{len(s['only_previous'])} gone.")
         for title, header, rows in comparison_tables(comparison):
             section(title, 3)
             table(header, rows)
 
-    for mode, items in failing.items():
-        section(f"Failing items ({mode}): {len(items)} of {len(runs[mode])}")
-        counts: dict[str, int] = {}
-        for r in items:
-            for reason in failure_reasons(r.score.model_dump(mode="json")):
-                counts[reason] = counts.get(reason, 0) + 1
-        table(["reason", "items"], [[k, str(v)] for k, v in sorted(counts.items())])
-        for r in items:
-            title = f"{r.item.id} · {r.item.type} · {r.item.lang}"
-            fields = _item_fields(r)
-            md.append(f"### {title}")
-            md.append("")
-            for label, text in fields:
-                if label == "Answer":
-                    quoted = "\n".join("  > " + line for line in text.splitlines())
-                    md.append(f"- **{label}**:\n{quoted}")
-                else:
-                    md.append(f"- **{label}**: {text}")
-            md.append("")
-            h.append(f"<div class='item' id='{html.escape(r.item.id)}-{html.escape(mode)}'><h3>{html.escape(title)}"
-                     "</h3><dl>" + "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>"
-                                           for label, text in fields) + "</dl></div>")
+    for name, block in sets.items():
+        section(f"Set {name}")
+        paragraph(f"{block['questions']}: {block['n_items']} items ("
+                  + ", ".join(f"{k} {v}" for k, v in block["counts"]["by_type"].items()) + ").")
+        modes = [m for m in data["modes"] if m in block["results"]]
+        section(f"Summary ({name})", 3)
+        rows = [[mode, *[fmt(block["results"][mode]["overall"].get(k), k) for k in keys],
+                 fmt(block["results"][mode].get("linked_page_citation_rate"))] for mode in modes]
+        table(["mode", *[_NAMES[k] for k in keys], "cites a linked page"], rows)
+        if block.get("retrieval_baselines"):
+            section(f"Retrieval baselines ({name}; section level, {data.get('baseline_depth_chunks')} chunks "
+                    "per retriever)", 3)
+            table(*baseline_rows(block["retrieval_baselines"]))
+            table(*baseline_rows(block["retrieval_baselines"], by="lang"))
+            for file, caption in charts[name].get("baselines", []):
+                image(file, caption)
+        for mode in modes:
+            t = _tables(block["results"][mode], keys)
+            section(f"By type ({name}, {mode})", 3)
+            table(*t["by_type"])
+            section(f"By language ({name}, {mode})", 3)
+            table(*t["by_lang"])
+            for file, caption in charts[name].get(mode, []):
+                image(file, caption)
+
+        for mode, items in _failing(set_runs[name]).items():
+            section(f"Failing items ({name}, {mode}): {len(items)} of {len(set_runs[name][mode])}", 3)
+            counts: dict[str, int] = {}
+            for r in items:
+                for reason in failure_reasons(r.score.model_dump(mode="json")):
+                    counts[reason] = counts.get(reason, 0) + 1
+            table(["reason", "items"], [[k, str(v)] for k, v in sorted(counts.items())])
+            for r in items:
+                title = f"{r.item.id} · {r.item.type} · {r.item.lang}"
+                fields = _item_fields(r)
+                md.append(f"#### {title}")
+                md.append("")
+                for label, text in fields:
+                    if label == "Answer":
+                        quoted = "\n".join("  > " + line for line in text.splitlines())
+                        md.append(f"- **{label}**:\n{quoted}")
+                    else:
+                        md.append(f"- **{label}**: {text}")
+                md.append("")
+                anchor = f"{name}-{r.item.id}-{mode}"
+                h.append(f"<div class='item' id='{html.escape(anchor)}'><h4>{html.escape(title)}"
+                         "</h4><dl>" + "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>"
+                                               for label, text in fields) + "</dl></div>")
 
     h.append("</body></html>")
     (folder / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")

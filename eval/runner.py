@@ -1,28 +1,48 @@
-"""`guide-assistant eval`: run the eval set through the assistant, score it, write a run folder.
+"""`guide-assistant eval`: run eval sets through the assistant, score them, write a run folder.
 
-One run = the assistant loaded once, every eval item asked (with its history) in every answer
-mode, each answer scored by `metrics.score_item`, aggregated overall / by type / by language,
-and three retrieval baselines (BM25 only, dense only, hybrid) ranked on the same retrieval
-queries. The run folder (default `eval/runs/<timestamp>/`) holds:
+One run = the assistant loaded once; one or several eval sets (default: every packaged set that
+exists, in the order main, dev, blind, beyond; or the `--questions` files), each answered and
+scored separately: every item asked (with its history) in every answer mode, each answer scored
+by `metrics.score_item`, aggregated per set overall / by type / by language, and three retrieval
+baselines (BM25 only, dense only, hybrid) ranked on the assistant's own retrieval queries. The
+run folder (default `eval/runs/<timestamp>/`) holds:
 
-* metrics.json  - settings, modes, embedder, counts, aggregates per mode, baselines, timing,
-                  and the comparison summary when `--compare` was given;
-* answers.jsonl - one line per item and mode: `Answer.to_public(id)` + "scores" (the
-                  item's `ItemScore`) + "ranked_sections" (the hybrid ranking scored);
+* metrics.json  - settings, modes, embedder, timing; the FIRST set's "questions", "n_items",
+                  "counts", "results" (per mode) and "retrieval_baselines" under the keys a
+                  one-set run always had (so `--compare` and existing readers keep working);
+                  "sets": {name: {"questions", "n_items", "counts", "results": {mode:
+                  {"overall", "by_type", "by_lang", …}}, "retrieval_baselines"}}, in run order;
+                  "generalisation_gap": {mode: {"fact_recall", "all_facts", "citation_hit"}},
+                  each dev − blind (None unless both the dev and the blind set ran); and the
+                  comparison summary when `--compare` was given;
+* answers.jsonl - one line per set, item and mode: `Answer.to_public(id)` + "set" (the set's
+                  name) + "scores" (the item's `ItemScore`) + "ranked_sections" (the ranking
+                  scored);
 * report.md, report.html and the PNG charts they show (see `eval/report.py`).
+
+A set's name is its file's stem ("--questions my/blind.jsonl" -> "blind"); the packaged files
+keep their set names (questions.jsonl -> "main", dev_questions.jsonl -> "dev",
+blind_questions.jsonl -> "blind", beyond_questions.jsonl -> "beyond") wherever they are read
+from, so the dev − blind gap is computed whichever way they are given.
 
 The folder is written under a temporary name in the same parent and renamed at the end, so a
 run folder either holds every file or does not exist.
 
 Retrieval metrics
 -----------------
-* Per item (the "overall" hit@k / MRR of a mode): the sections the assistant itself ranked
-  for the question: `group_sections(retriever.retrieve(query, english, prior_sections))` with
-  the settings' `top_k` chunks, computed even when the assistant refused.
-* Baselines: the same retrieval query, each retriever asked for `candidates` chunks (the same
-  depth for all three, so hit@5 is comparable), chunk rankings mapped to their sections,
-  deduplicated in rank order. "hybrid" is the assistant's fusion (named labels and the
-  previous turn's sections included) at that depth.
+The eval reads what the assistant did instead of re-running its retrieval: `Assistant.ask`
+returns an `Answer` whose `debug` holds "query" (the retrieval query it used), "prior" (labels
+of the previous turn's sections; optional) and "sections" (its ranked sections as
+[label, fused, cosine, bm25], best first).
+
+* Per item (the "overall" hit@k / MRR of a mode): the labels of `debug["sections"]`, kept even
+  when the assistant refused after retrieving; empty when it refused by rule before retrieval
+  (no "sections" in the debug).
+* Baselines: `debug["query"]` and `debug.get("prior", [])` (the question itself and no prior
+  sections when the debug holds no "sections"), each retriever asked for `candidates` chunks
+  (the same depth for all three, so hit@5 is comparable), chunk rankings mapped to their
+  sections, deduplicated in rank order. "hybrid" is the assistant's fusion (named labels and
+  the previous turn's sections included) at that depth.
 """
 
 from __future__ import annotations
@@ -58,7 +78,19 @@ FLAGS: dict[str, Callable[[dict], bool | None]] = {
     "refusal_correct": lambda s: s.get("refusal_correct"),
     "no_forbidden": lambda s: None if s.get("forbidden") is None else not s["forbidden"],
     "no_invented": lambda s: None if s.get("invented") is None else not s["invented"],
+    "limit_stated": lambda s: s.get("limit_stated"),
+    "body_language_match": lambda s: s.get("body_language_match"),
+    "dated": lambda s: s.get("dated"),
 }
+# The packaged eval sets (package data of guide_assistant.eval): (set name, file name), in run order.
+PACKAGED_SETS: tuple[tuple[str, str], ...] = (
+    ("main", "questions.jsonl"),
+    ("dev", "dev_questions.jsonl"),
+    ("blind", "blind_questions.jsonl"),
+    ("beyond", "beyond_questions.jsonl"),
+)
+GAP_SETS = ("dev", "blind")
+GAP_KEYS = ("fact_recall", "all_facts", "citation_hit")
 
 
 class EvalRunError(GuideAssistantError):
@@ -71,8 +103,44 @@ class EvalRunError(GuideAssistantError):
 
 
 def default_questions() -> Path:
-    """The packaged eval set (guide_assistant/eval/questions.jsonl, package data)."""
+    """The packaged main eval set (guide_assistant/eval/questions.jsonl, package data)."""
     return Path(str(resources.files("guide_assistant.eval").joinpath("questions.jsonl")))
+
+
+def packaged_sets(folder: Path | None = None) -> list[tuple[str, Path]]:
+    """The packaged eval sets that exist in `folder` (default: the package's own folder), as
+    (name, path) in run order: main, dev, blind, beyond."""
+    root = Path(folder) if folder is not None else Path(str(resources.files("guide_assistant.eval")))
+    return [(name, root / file) for name, file in PACKAGED_SETS if (root / file).is_file()]
+
+
+def set_name(path: Path) -> str:
+    """A set's name: the file's stem, except that a packaged set's file keeps its set name."""
+    path = Path(path)
+    return next((name for name, file in PACKAGED_SETS if path.name == file), path.stem)
+
+
+def eval_sets(questions: str | Path | Sequence[str | Path] | None = None) -> list[tuple[str, Path]]:
+    """The (name, path) of the sets to run: the given file(s) in order (one path or several),
+    else every packaged set that exists. Names repeated by files of the same stem get "-2",
+    "-3"… Raises EvalRunError when no set is given and none is packaged."""
+    if questions is None or (not isinstance(questions, (str, Path)) and not list(questions)):
+        sets = packaged_sets()
+        if not sets:
+            raise EvalRunError("No eval set found: the package holds no eval/questions.jsonl; "
+                               "give one with --questions FILE.")
+        return sets
+    paths = [Path(questions)] if isinstance(questions, (str, Path)) else [Path(q) for q in questions]
+    out: list[tuple[str, Path]] = []
+    used: set[str] = set()
+    for path in paths:
+        name, n = set_name(path), 1
+        while name in used:
+            n += 1
+            name = f"{set_name(path)}-{n}"
+        used.add(name)
+        out.append((name, path))
+    return out
 
 
 def available_modes() -> list[str]:
@@ -109,31 +177,32 @@ def _sections_of(chunk_ids: Iterable[int], chunks) -> list[str]:
     return list(dict.fromkeys(chunks[i].section for i in chunk_ids))
 
 
-def _retrieval_context(assistant, item: EvalItem, language: str) -> tuple[str, bool, list[str]]:
-    query = assistant.retrieval_query(item.question.strip(), list(item.history))
-    prior = assistant.prior_sections(list(item.history)) if item.history else []
-    return query, language == "en", prior
+def ranking_from_debug(debug: dict) -> list[str]:
+    """The sections the assistant ranked (the labels of `debug["sections"]`, best first,
+    deduplicated); empty when it refused before retrieval (no "sections")."""
+    return list(dict.fromkeys(str(row[0]) for row in debug.get("sections") or []))
 
 
-def assistant_ranking(assistant, item: EvalItem, language: str) -> list[str]:
-    """The sections the assistant ranks for the item (its own top_k, as in `Assistant.ask`)."""
-    query, english, prior = _retrieval_context(assistant, item, language)
-    hits = assistant.retriever.retrieve(query, english=english, prior_sections=prior)
-    return [h.label for h in group_sections(hits)]
+def retrieval_inputs(debug: dict, item: EvalItem) -> tuple[str, list[str]]:
+    """(retrieval query, previous turn's sections) the assistant used, read from its debug; the
+    question itself and no prior sections when it did not retrieve (no "sections")."""
+    if "sections" not in debug:
+        return item.question.strip(), []
+    return str(debug.get("query") or item.question.strip()), [str(p) for p in debug.get("prior") or []]
 
 
-def baseline_rankings(assistant, item: EvalItem, language: str) -> dict[str, list[str]]:
-    """Section rankings of BM25 only, dense only and hybrid, each at `candidates` chunks."""
+def baseline_rankings(assistant, query: str, english: bool, prior: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Section rankings of BM25 only, dense only and hybrid for `query`, each at `candidates`
+    chunks (`prior`: the previous turn's sections, used by the hybrid fusion)."""
     retriever = assistant.retriever
     chunks = assistant.index.chunks
     depth = retriever.settings.candidates
-    query, english, prior = _retrieval_context(assistant, item, language)
     deep = copy.copy(retriever)  # same BM25 and FAISS objects, fusion keeps `candidates` chunks
     deep.settings = retriever.settings.model_copy(update={"top_k": depth})
     return {
         "bm25": _sections_of((i for i, _ in retriever.lexical.retrieve(query, depth, expand_english=english)), chunks),
         "dense": _sections_of((i for i, _ in retriever.dense_ranked(query)), chunks),
-        "hybrid": [h.label for h in group_sections(deep.retrieve(query, english=english, prior_sections=prior))],
+        "hybrid": [h.label for h in group_sections(deep.retrieve(query, english=english, prior_sections=list(prior)))],
     }
 
 
@@ -173,7 +242,7 @@ def baseline_block(rankings: dict[str, list[list[str]]], items: Sequence[EvalIte
 
 @dataclass
 class ItemRun:
-    """One item answered in one mode: its eval item, public answer, ranking and scores."""
+    """One item of one set answered in one mode: its eval item, public answer, ranking, scores."""
 
     item: EvalItem
     mode: str
@@ -181,15 +250,20 @@ class ItemRun:
     ranked: list[str]
     score: ItemScore
     baselines: dict[str, list[str]] | None = None
+    set: str = ""
+    debug: dict = field(default_factory=dict)
 
     def record(self) -> dict:
         """The answers.jsonl line."""
-        return self.public | {"scores": self.score.model_dump(mode="json"), "ranked_sections": self.ranked}
+        return self.public | {"set": self.set, "scores": self.score.model_dump(mode="json"),
+                              "ranked_sections": self.ranked}
 
 
 @dataclass
 class RunResult:
-    """What a run produced: its folder, metrics (as written), item runs and comparison."""
+    """What a run produced: its folder, metrics (as written), item runs and comparison.
+
+    runs: the first set's item runs by mode; set_runs: {set: {mode: item runs}}, in run order."""
 
     run_dir: Path
     metrics: dict
@@ -197,25 +271,28 @@ class RunResult:
     comparison: dict | None = None
     summary_text: str = ""
     timing: dict = field(default_factory=dict)
+    set_runs: dict[str, dict[str, list[ItemRun]]] = field(default_factory=dict)
 
 
-def _answer_public(assistant, item: EvalItem) -> dict:
-    """`assistant.ask` in the public shape; a question the assistant cannot read (QuestionError)
-    is recorded as a refusal carrying the error message."""
+def _answer(assistant, item: EvalItem) -> tuple[dict, dict]:
+    """`assistant.ask` in the public shape, and its debug dict; a question the assistant cannot
+    read (QuestionError) is recorded as a refusal carrying the error message (empty debug)."""
     from guide_assistant.errors import QuestionError
 
     try:
-        return assistant.ask(item.question, list(item.history)).to_public(id=item.id)
+        answer = assistant.ask(item.question, list(item.history))
     except QuestionError as exc:
-        return {"id": item.id, "question": item.question, "answer": str(exc), "refused": True,
-                "language": item.lang, "mode": assistant.answerer.mode, "citations": [], "latency_s": 0.0}
+        return ({"id": item.id, "question": item.question, "answer": str(exc), "refused": True,
+                 "language": item.lang, "mode": assistant.answerer.mode, "citations": [], "latency_s": 0.0}, {})
+    return answer.to_public(id=item.id), dict(answer.debug or {})
 
 
 def run_mode(assistant, items: Sequence[EvalItem], corpus_text: str, section_texts: dict[str, str],
-             show_progress: bool | None = None, baselines: bool = False) -> tuple[list[ItemRun], float]:
+             show_progress: bool | None = None, baselines: bool = False, set_name: str = "",
+             warm: bool = True) -> tuple[list[ItemRun], float]:
     """Ask and score every item with `assistant` (one answer mode); with `baselines`, also rank
-    each item with the three baseline retrievers. Returns the item runs and the seconds spent on
-    the baselines.
+    each item with the three baseline retrievers on the assistant's own retrieval query. Returns
+    the item runs and the seconds spent on the baselines.
 
     The rankings are computed right after the item's answer, while the embedder's query cache
     still holds the retrieval query (embedding a query is the slow step).
@@ -223,17 +300,19 @@ def run_mode(assistant, items: Sequence[EvalItem], corpus_text: str, section_tex
     mode = assistant.answerer.mode
     # Generative mode: save every section's prompt-prefix state first (minutes on a first run), so
     # that the latencies measured are those of a running chat page.
-    assistant.warm(show_progress=show_progress is not False)
+    if warm:
+        assistant.warm(show_progress=show_progress is not False)
     out, baseline_s = [], 0.0
-    for item in tqdm(items, desc=f"Eval ({mode})", unit="q", disable=None if show_progress is None
-                     else not show_progress):
-        public = _answer_public(assistant, item)
-        ranked = assistant_ranking(assistant, item, public["language"])
+    desc = f"Eval {set_name} ({mode})" if set_name else f"Eval ({mode})"
+    for item in tqdm(items, desc=desc, unit="q", disable=None if show_progress is None else not show_progress):
+        public, debug = _answer(assistant, item)
+        ranked = ranking_from_debug(debug)
         score = metrics.score_item(item, public, ranked, corpus_text, section_texts)
-        run = ItemRun(item, mode, public, ranked, score)
+        run = ItemRun(item, mode, public, ranked, score, set=set_name, debug=debug)
         if baselines:
             t0 = time.perf_counter()
-            run.baselines = baseline_rankings(assistant, item, public["language"])
+            query, prior = retrieval_inputs(debug, item)
+            run.baselines = baseline_rankings(assistant, query, public["language"] == "en", prior)
             baseline_s += time.perf_counter() - t0
         out.append(run)
     return out, baseline_s
@@ -264,8 +343,47 @@ def linked_page_rate(records: Sequence[dict]) -> float:
     return round(sum(cites) / len(cites), 4) if cites else 0.0
 
 
+def counts(items: Sequence[EvalItem]) -> dict[str, Any]:
+    """The "counts" block of a set: items, by type, by language, refusals expected, histories."""
+    return {
+        "items": len(items),
+        "by_type": _count(it.type for it in items),
+        "by_lang": _count(it.lang for it in items),
+        "expect_refusal": sum(it.expect_refusal for it in items),
+        "with_history": sum(bool(it.history) for it in items),
+    }
+
+
+def mode_results(runs: Sequence[ItemRun], seconds: float) -> dict[str, Any]:
+    """One set's results in one mode: overall, by type, by language, linked-page rate, seconds."""
+    scores = [r.score for r in runs]
+    return {
+        "linked_page_citation_rate": linked_page_rate([r.record() for r in runs]),
+        "overall": metrics.aggregate(scores),
+        "by_type": metrics.aggregate(scores, by="type"),
+        "by_lang": metrics.aggregate(scores, by="lang"),
+        "seconds": round(seconds, 3),
+    }
+
+
+def generalisation_gap(sets: dict[str, dict]) -> dict[str, dict[str, float | None]] | None:
+    """{mode: {key: dev − blind}} for GAP_KEYS (overall means; None when either is None), in
+    the modes both sets ran; None unless both the "dev" and the "blind" set are in `sets`.
+    Positive = the set used to tune scores higher than the blind one."""
+    if not all(name in sets for name in GAP_SETS):
+        return None
+    dev, blind = (sets[name]["results"] for name in GAP_SETS)
+    out: dict[str, dict[str, float | None]] = {}
+    for mode in dev:
+        if mode not in blind:
+            continue
+        d, b = dev[mode]["overall"], blind[mode]["overall"]
+        out[mode] = {k: None if d.get(k) is None or b.get(k) is None else d[k] - b[k] for k in GAP_KEYS}
+    return out
+
+
 def run_eval(
-    questions: Path | None = None,
+    questions: str | Path | Sequence[str | Path] | None = None,
     out_dir: Path = DEFAULT_RUNS_DIR,
     compare: Path | None = None,
     baselines: bool = True,
@@ -274,20 +392,23 @@ def run_eval(
     modes: Sequence[str] | None = None,
     show_progress: bool | None = None,
 ) -> RunResult:
-    """Run the eval and write its folder under `out_dir`; returns the RunResult.
+    """Run the eval set(s) and write the run folder under `out_dir`; returns the RunResult.
 
-    questions: a JSONL eval set (default: the packaged one). compare: a previous run folder.
-    assistant: an already loaded Assistant (else one is loaded from `settings`). modes: answer
-    modes to run (default: every available mode). show_progress: None = when stderr is a tty.
-    Raises EvalSetError (bad eval set), EvalRunError (bad --compare folder, unavailable mode)
-    and the index errors of `Assistant.from_settings`.
+    questions: one JSONL eval set or several (each answered and scored separately, named by
+    `set_name`); default: every packaged set that exists (main, dev, blind, beyond).
+    compare: a previous run folder. assistant: an already loaded Assistant (else one is loaded
+    from `settings`, once for every set). modes: answer modes to run (default: the configured
+    mode). show_progress: None = when stderr is a tty.
+    Raises EvalSetError (bad eval set), EvalRunError (no set, bad --compare folder, unavailable
+    mode) and the index errors of `Assistant.from_settings`.
     """
     from guide_assistant.eval import report
 
     t_start = time.perf_counter()
-    questions = Path(questions) if questions is not None else default_questions()
-    items = metrics.load_eval_set(questions)
-    previous = report.load_run(compare) if compare is not None else None  # fail before the long part
+    sets = eval_sets(questions)
+    items_by_set = {name: metrics.load_eval_set(path) for name, path in sets}  # fail before the long part
+    paths = dict(sets)
+    previous = report.load_run(compare) if compare is not None else None
 
     t0 = time.perf_counter()
     if assistant is None:
@@ -302,58 +423,57 @@ def run_eval(
     corpus_text = "\n\n".join(section_texts.values())
 
     modes = list(modes) if modes is not None else [settings.answer.mode]
-    runs: dict[str, list[ItemRun]] = {}
-    mode_seconds: dict[str, float] = {}
+    set_runs: dict[str, dict[str, list[ItemRun]]] = {name: {} for name in items_by_set}
+    seconds: dict[str, dict[str, float]] = {name: {} for name in items_by_set}
     baseline_s = 0.0
     for n, mode in enumerate(modes):
-        t0 = time.perf_counter()
-        runs[mode], b_s = run_mode(assistant_for_mode(assistant, mode), items, corpus_text, section_texts,
-                                   show_progress, baselines=baselines and n == 0)
-        baseline_s += b_s
-        mode_seconds[mode] = time.perf_counter() - t0 - b_s
+        mode_assistant = assistant_for_mode(assistant, mode)
+        for i, (name, items) in enumerate(items_by_set.items()):
+            t0 = time.perf_counter()
+            set_runs[name][mode], b_s = run_mode(mode_assistant, items, corpus_text, section_texts, show_progress,
+                                                 baselines=baselines and n == 0, set_name=name, warm=i == 0)
+            baseline_s += b_s
+            seconds[name][mode] = time.perf_counter() - t0 - b_s
 
-    baseline_data = None
-    if baselines:  # retrieval does not depend on the answer mode: ranked once, in the first mode
-        rankings = {name: [r.baselines[name] for r in runs[modes[0]]] for name in BASELINES}
-        baseline_data = baseline_block(rankings, items)
-
-    results = {}
-    for mode, rs in runs.items():
-        scores = [r.score for r in rs]
-        records = [r.record() for r in rs]
-        results[mode] = {
-            "linked_page_citation_rate": linked_page_rate(records),
-            "overall": metrics.aggregate(scores),
-            "by_type": metrics.aggregate(scores, by="type"),
-            "by_lang": metrics.aggregate(scores, by="lang"),
-            "seconds": round(mode_seconds[mode], 3),
+    sets_data: dict[str, dict] = {}
+    for name, items in items_by_set.items():
+        baseline_data = None
+        if baselines:  # retrieval does not depend on the answer mode: ranked once, in the first mode
+            rankings = {b: [r.baselines[b] for r in set_runs[name][modes[0]]] for b in BASELINES}
+            baseline_data = baseline_block(rankings, items)
+        sets_data[name] = {
+            "questions": str(paths[name]),
+            "n_items": len(items),
+            "counts": counts(items),
+            "results": {mode: mode_results(rs, seconds[name][mode]) for mode, rs in set_runs[name].items()},
+            "retrieval_baselines": baseline_data,
         }
-    timing = {"load_s": round(load_s, 3), "answer_s": {m: round(s, 3) for m, s in mode_seconds.items()},
+    first = next(iter(sets_data))
+    timing = {"load_s": round(load_s, 3),
+              "answer_s": {m: round(sum(seconds[name][m] for name in seconds), 3) for m in modes},
               "baselines_s": round(baseline_s, 3)}
     data = {
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "questions": str(questions),
-        "n_items": len(items),
-        "counts": {
-            "items": len(items),
-            "by_type": _count(it.type for it in items),
-            "by_lang": _count(it.lang for it in items),
-            "expect_refusal": sum(it.expect_refusal for it in items),
-            "with_history": sum(bool(it.history) for it in items),
-        },
+        # the first set, under the keys of a one-set run
+        "questions": sets_data[first]["questions"],
+        "n_items": sets_data[first]["n_items"],
+        "counts": sets_data[first]["counts"],
         "mode": modes[0],
         "modes": modes,
         "embedder": assistant.index.manifest.get("embedder", settings.index.embedder),
         "index": _index_info(assistant),
         "settings": settings.model_dump(mode="json"),
-        "results": results,
-        "retrieval_baselines": baseline_data,
+        "results": sets_data[first]["results"],
+        "retrieval_baselines": sets_data[first]["retrieval_baselines"],
         "baseline_depth_chunks": settings.retrieval.candidates,
         "timing": timing,
+        # every set side by side
+        "sets": sets_data,
+        "generalisation_gap": generalisation_gap(sets_data),
     }
 
-    comparison = report.compare_runs(data, [r.record() for rs in runs.values() for r in rs], previous) \
-        if previous is not None else None
+    records = [r.record() for by_mode in set_runs.values() for rs in by_mode.values() for r in rs]
+    comparison = report.compare_runs(data, records, previous) if previous is not None else None
     if comparison is not None:
         data["comparison"] = comparison["summary"]
 
@@ -363,17 +483,16 @@ def run_eval(
     try:
         tmp.mkdir()
         timing["total_s"] = round(time.perf_counter() - t_start, 3)  # before writing: report shows it
-        report.write_report(tmp, data, runs, comparison)
+        report.write_report(tmp, data, set_runs, comparison)
         with (tmp / "answers.jsonl").open("w", encoding="utf-8") as f:
-            for rs in runs.values():
-                for r in rs:
-                    f.write(json.dumps(r.record(), ensure_ascii=False) + "\n")
+            for rec in records:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         (tmp / "metrics.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.rename(run_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return RunResult(run_dir=run_dir, metrics=data, runs=runs, comparison=comparison,
-                     summary_text=report.summary_text(data), timing=timing)
+    return RunResult(run_dir=run_dir, metrics=data, runs=set_runs[first], comparison=comparison,
+                     summary_text=report.summary_text(data), timing=timing, set_runs=set_runs)
 
 
 def _count(values: Iterable[str]) -> dict[str, int]:

@@ -149,8 +149,9 @@ def chat(
 
 @app.command("eval")
 def eval_(
-    questions: Optional[Path] = typer.Option(None, "--questions", help="JSONL eval set (default: the packaged "
-                                             "eval/questions.jsonl)"),
+    questions: Optional[list[Path]] = typer.Option(
+        None, "--questions", help="JSONL eval set, repeatable: each set (named by the file's stem) is answered and "
+        "scored separately (default: every packaged set that exists: main, dev, blind, beyond)"),
     out: Path = typer.Option(Path("eval/runs"), "--out", help="folder receiving the timestamped run folder"),
     compare: Optional[Path] = typer.Option(None, "--compare", help="a previous run folder to compare with"),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="also score BM25-only, dense-only "
@@ -159,12 +160,12 @@ def eval_(
                                              "extractive, llm (default: the configured mode)"),
     all_modes: bool = typer.Option(False, "--all-modes", help="run every answer mode side by side"),
 ) -> None:
-    """Run the eval set, score every answer, write metrics, answers and an HTML/Markdown report."""
+    """Run the eval sets side by side, score every answer, write metrics, answers and an HTML/Markdown report."""
     from guide_assistant.eval.runner import available_modes, run_eval
 
     modes = available_modes() if all_modes else mode or None
     try:
-        result = run_eval(questions=questions, out_dir=out, compare=compare, baselines=baselines,
+        result = run_eval(questions=questions or None, out_dir=out, compare=compare, baselines=baselines,
                           settings=Settings(), modes=modes, show_progress=sys.stderr.isatty())
     except GuideAssistantError as exc:
         _fail(exc)

@@ -13,8 +13,10 @@ from guide_assistant.eval.metrics import (
     ItemScore,
     aggregate,
     all_facts,
+    body_language,
     citation_hit,
     citation_precision,
+    dated,
     extract_details,
     fact_recall,
     false_refusal_rate,
@@ -23,7 +25,9 @@ from guide_assistant.eval.metrics import (
     hit_at_k,
     invented_details,
     language_match,
+    limit_stated,
     load_eval_set,
+    own_words,
     parse_number,
     percentile,
     reciprocal_rank,
@@ -452,4 +456,149 @@ def test_loader_reports_bad_value_and_duplicate_id(tmp_path):
         load_eval_set(p)
     p.write_text("[1, 2]\n", encoding="utf-8")
     with pytest.raises(EvalSetError, match=r"line 1: expected a JSON object"):
+        load_eval_set(p)
+
+
+# ---------------------------------------------------------------- beyond the guide, own language, dated amounts
+
+
+@pytest.mark.parametrize("text", [
+    "Le guide ne dit pas combien de communes appliquent la cantine à 1 € en 2024.",
+    "Le guide (juillet 2021) ne précise pas le statut actuel de ce dispositif.",
+    "Le guide ne le précise pas.",
+    "Le guide n’indique pas ce qui se fait en Bretagne.",
+    "Il n'en dit rien.",
+    "Ce guide ne permet pas de savoir si l'aide existe encore.",
+    "Le guide NE MENTIONNE PAS ce dispositif.",
+    "Cette question n'est pas couverte par le guide.",
+    "Le guide ne peut dire ce qui a changé depuis 2021.",
+    "Le guide ne peut pas dire ce qu'il en est aujourd'hui.",
+    "The guide does not say how many towns joined in 2023.",
+    "The guide doesn't say.",
+    "The guide does not cover other regions.",
+    "I can’t tell from the guide whether the scheme still exists.",
+    "The guide cannot say what changed after July 2021.",
+    "This scheme is not in the guide.",
+    "Later years are not covered.",
+    "The guide does not mention this programme.",
+])
+def test_limit_stated_generic_phrasings(text):
+    assert limit_stated(text) is True
+
+
+@pytest.mark.parametrize("text", [
+    "L'Etat verse 1,30 € par petit-déjeuner (guide de juillet 2021).",
+    "The state pays €3 per meal (July 2021 guide).",
+    "Cette aide permet de financer les repas.",
+    # the guide's own negations, quoted, are not the answer stating a limit
+    "Selon le guide : « ce dispositif ne permet pas de financer les investissements ».",
+    "Funding (Atelier n°2, p. 7):\n> « L'aide ne couvre pas les dépenses de personnel. »",
+    "",
+])
+def test_limit_stated_negatives(text):
+    assert limit_stated(text) is False
+
+
+def test_own_words_removes_quotes_quoted_lines_and_contact_cards():
+    text = ("To fund breakfasts, the guide says: « L'Etat verse 1,30 € par petit-déjeuner. » (Atelier n°2, p. 7)\n"
+            "> « Les communes de moins de 10.000 habitants sont éligibles. »\n"
+            "**Contact**\n- DSDEN de la Haute-Garonne : ce.dsden31@ac-toulouse.fr\n- Tél. : 05 49 37 56 30")
+    own = own_words(text)
+    assert "To fund breakfasts" in own and "(Atelier n°2, p. 7)" in own and "**Contact**" in own
+    for gone in ("verse", "Les communes", "DSDEN", "05 49"):
+        assert gone not in own, gone
+
+
+def test_body_language_quoted_french_inside_english_answer_is_english():
+    text = ("The guide says the State pays a fixed sum for each breakfast: « L'Etat verse une aide de 1,30 € par "
+            "petit-déjeuner servi dans les écoles de la commune, pour les élèves des quartiers prioritaires et des "
+            "territoires ruraux, dans le cadre de la stratégie. » (Atelier n°2, p. 7)\n"
+            "> « Les communes de moins de 10.000 habitants sont éligibles à la dotation de solidarité rurale. »\n"
+            "- DSDEN de la Haute-Garonne, service des affaires sociales et de la santé des élèves")
+    assert body_language(text) == "en"
+    # the same quotes, counted as words of the answer, are French: removing them is what decides
+    assert body_language(text.replace("«", "").replace("»", "").replace("> ", "").replace("- ", "")) == "fr"
+
+
+def test_body_language_french_and_english_answers():
+    assert body_language("Le guide indique que l'Etat verse une aide aux communes pour la cantine.") == "fr"
+    assert body_language("The guide says that the State pays towns for the canteen.") == "en"
+    # no words of its own: the whole text decides (here French quotes)
+    assert body_language("> « L'Etat verse une aide de 1,30 € par petit-déjeuner. »") == "fr"
+
+
+def test_dated_every_amount_line_needs_the_guide_year():
+    assert dated("L'Etat verse 1,30 € par petit-déjeuner (guide de juillet 2021).") is True
+    assert dated("L'Etat verse 1,30 € par petit-déjeuner.") is False
+    both = "Petit-déjeuner : 1,30 € (guide, 2021).\nCantine : 3 € par repas."
+    assert dated(both) is False  # the second amount line has no 2021
+    assert dated(both + " (juillet 2021)") is True
+    # lines without an amount are not asked for the year
+    assert dated("Aid of €1.30 per breakfast (2021 guide).\nSee Atelier n°2.") is True
+    assert dated("15 000 euros par an (2021)") is True and dated(f"15{NBSP}000{NBSP}€ par an") is False
+    assert dated("Le guide date de 2021 et parle des petits-déjeuners.") is None  # no euro amount
+    assert dated("En 20210 : 3 €") is False  # 20210 is not the year 2021
+    assert dated("Atelier n°1, p. 6 ; 10.000 habitants") is None
+
+
+def _beyond(**kw) -> EvalItem:
+    base = dict(id="b1", lang="fr", type="beyond_guide", question="Combien de communes appliquent la cantine à 1 € "
+                "en 2024 ?", expected_sources=[], must_contain=[], expect_refusal=True)
+    return make_item(**(base | kw))
+
+
+def test_score_item_beyond_guide_limit_stated():
+    item = _beyond()
+    refused = score_item(item, make_answer("Le guide ne couvre pas cette question.", sections=(), refused=True),
+                         [], CORPUS, SECTIONS)
+    said = score_item(item, make_answer("Le guide de juillet 2021 ne dit pas ce qu'il en est en 2024."), [],
+                      CORPUS, SECTIONS)
+    silent = score_item(item, make_answer("L'Etat verse 3 € par repas (guide, 2021)."), [], CORPUS, SECTIONS)
+    assert refused.limit_stated is True and said.limit_stated is True and silent.limit_stated is False
+    assert refused.dated is None and silent.dated is True and said.dated is None
+    # partly beyond: the answerable part is a fact, the rest a limit
+    partial = _beyond(id="b2", expect_refusal=False, must_contain=[["3 €"]], expected_sources=["Atelier n°1"])
+    p_ok = score_item(partial, make_answer("L'Etat verse 3 € par repas (guide de 2021) ; le guide ne dit pas ce "
+                                           "qu'il en est en 2024.", sections=("Atelier n°1",)),
+                      ["Atelier n°1"], CORPUS, SECTIONS)
+    p_bad = score_item(partial, make_answer("L'Etat verse 3 € par repas.", sections=("Atelier n°1",)),
+                       ["Atelier n°1"], CORPUS, SECTIONS)
+    assert p_ok.limit_stated is True and p_ok.fact_recall == 1.0 and p_ok.dated is True
+    assert p_bad.limit_stated is False and p_bad.dated is False
+    other = score_item(make_item(), make_answer("Le guide ne dit pas."), ["Atelier n°2"], CORPUS, SECTIONS)
+    assert other.limit_stated is None
+
+    agg = aggregate([refused, said, silent, p_ok, p_bad, other])
+    assert agg["limit_stated_recall"] == pytest.approx(2 / 3) and agg["counts"]["limit_stated_recall"] == 3
+    assert agg["partial_limit_stated"] == 0.5 and agg["counts"]["partial_limit_stated"] == 2
+    assert agg["dated_rate"] == pytest.approx(2 / 3) and agg["counts"]["dated_rate"] == 3  # silent, p_ok, p_bad
+    assert agg["body_language_match"] == 1.0
+    # the existing keys keep their meaning
+    assert agg["refusal_recall"] == pytest.approx(1 / 3) and agg["false_refusal_rate"] == 0.0
+    by_type = aggregate([refused, said, silent, p_ok, p_bad, other], by="type")
+    assert by_type["funding"]["limit_stated_recall"] is None and by_type["beyond_guide"]["n"] == 5
+
+
+def test_score_item_body_language_match():
+    item = make_item(lang="en")
+    english = make_answer("The State pays « 1,30 € par petit-déjeuner » for each breakfast (Atelier n°2, p. 7).",
+                          language="en")
+    french = make_answer("L'Etat verse 1,30 € par petit-déjeuner pour les communes (Atelier n°2, p. 7).",
+                         language="en")  # the assistant said "en", its words are French
+    s_en = score_item(item, english, ["Atelier n°2"], CORPUS, SECTIONS)
+    s_fr = score_item(item, french, ["Atelier n°2"], CORPUS, SECTIONS)
+    assert s_en.body_language == "en" and s_en.body_language_match is True
+    assert s_fr.body_language == "fr" and s_fr.body_language_match is False
+    assert s_fr.language_match is True  # the declared language, as before
+    assert aggregate([s_en, s_fr])["body_language_match"] == 0.5
+
+
+def test_loader_accepts_beyond_guide_and_old_sets(tmp_path):
+    p = tmp_path / "eval.jsonl"
+    p.write_text(_line() + "\n" + _line(id="b1", type="beyond_guide", expect_refusal=True, must_contain=[],
+                                         expected_sources=[]) + "\n", encoding="utf-8")
+    items = load_eval_set(p)
+    assert [i.type for i in items] == ["factual", "beyond_guide"]
+    p.write_text(_line(type="unknown_type") + "\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"line 1: key 'type'"):
         load_eval_set(p)
