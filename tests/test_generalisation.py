@@ -1,0 +1,198 @@
+"""Each kind of question of issues 9 and 10 on the real guide, real embedder and real index:
+follow-ups whatever their length, topic switches, the asked fact first, several questions in one
+message, exclusions, lists from the records, acronyms the guide spells out, ordinary wording
+that must not trip a refusal rule, English leads, questions beyond the guide, dated figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from guide_assistant.assistant.conversation import ThreadReader
+from guide_assistant.assistant.records_query import split_questions
+from guide_assistant.assistant.scope import ScopeReader, expand_acronym
+from guide_assistant.ingest.facts import is_heading, quotable
+from guide_assistant.records import Turn
+
+ASP_PHONE = "05 49 37 56 30"
+DDD_PHONE = "09 69 39 00 00"
+
+
+def cited(answer) -> list[str]:
+    return list(dict.fromkeys(c.section for c in answer.citations))
+
+
+def first_line(answer) -> str:
+    return answer.answer.split("\n\n")[0]
+
+
+def conversation(assistant, *questions: str):
+    """Ask each question with the real previous answers as history; the last Answer."""
+    history: list[Turn] = []
+    for q in questions:
+        a = assistant.ask(q, history)
+        history += [Turn(role="user", content=q), Turn(role="assistant", content=a.answer)]
+    return a
+
+
+# --------------------------------------------------------------------------- conversation
+
+
+def test_a_long_follow_up_keeps_the_thread(assistant):
+    a = conversation(assistant, "Qu'est-ce qu'un espace de vie sociale ?",
+                     "Très bien, et si je voulais en ouvrir un dans mon bourg, qui dois-je aller voir en premier ?")
+    assert a.debug["followup"] is True
+    assert cited(a)[0] == "Atelier n°3"
+
+
+def test_a_question_naming_its_own_topic_starts_a_new_thread(assistant):
+    a = conversation(assistant, "Qui contacter pour la cantine à 1 € ?", "Et le numéro du Défenseur des droits ?")
+    assert a.debug["followup"] is False
+    assert cited(a)[0] == "Atelier n°10"
+    assert DDD_PHONE in a.answer and ASP_PHONE not in a.answer
+
+
+def test_three_turns_and_a_switch_back(assistant):
+    a = conversation(assistant, "Comment financer des petits déjeuners à l'école ?", "Et qui dois-je contacter ?",
+                     "Et pour les cantines à 1 € ?")
+    assert cited(a)[0] == "Atelier n°1"
+    assert ASP_PHONE in a.answer
+
+
+def test_thread_reader_uses_the_guides_vocabulary(assistant):
+    reader = ThreadReader(assistant.retriever.lexical, set(assistant.index.sections))
+    history = [Turn(role="user", content="Comment financer des petits déjeuners ?"),
+               Turn(role="assistant", content="D'après le guide, voir Atelier n°2, p. 7.")]
+    assert reader.read("Et qui dois-je contacter ?", history, english=False).followup
+    assert not reader.read("Et les points conseil budget ?", history, english=False).followup
+    assert reader.read("Who do I call?", history, english=True).prior == ["Atelier n°2"]
+
+
+# --------------------------------------------------------------------------- sections and records
+
+
+def test_editorial_sections_lose_to_a_workshop(assistant, sections):
+    a = assistant.ask("Quels ateliers parlent de la CAF comme financeur ?")
+    assert a.refused is False
+    assert all(sections[s].role == "programme" for s in cited(a))
+
+
+def test_section_roles_are_recorded_at_ingest(sections):
+    assert sections["Le mot du préfet de région"].role == "editorial"
+    assert sections["Informations pratiques"].role == "practical"
+    assert sections["Atelier n°2"].role == "programme"
+
+
+def test_the_asked_figure_leads(assistant):
+    a = assistant.ask("Combien de jeunes de 16 à 18 ans sont sortis de l'école sans solution en Occitanie ?")
+    assert "4 000" in first_line(a)
+
+
+def test_a_schedule_time_is_answered_directly(assistant):
+    a = assistant.ask("À quelle heure se termine la première session des ateliers ?")
+    assert "14h55" in first_line(a)
+
+
+def test_several_questions_in_one_message_each_get_an_answer(assistant):
+    a = assistant.ask("Quel est le numéro du Défenseur des droits, et quel est le numéro vert de l'obligation "
+                      "de formation ?")
+    assert DDD_PHONE in a.answer and "0 800 122 500" in a.answer
+    assert {"Atelier n°10", "Atelier n°4"} <= set(cited(a))
+
+
+def test_split_questions():
+    assert split_questions("Quel est le numéro X, et quel est le numéro Y ?") == [
+        "Quel est le numéro X", "quel est le numéro Y ?"]
+    assert split_questions("Comment financer des petits déjeuners et des repas ?") == [
+        "Comment financer des petits déjeuners et des repas ?"]
+    assert len(split_questions("Who runs workshop 2? And what does the State pay?")) == 2
+
+
+def test_an_excluded_place_is_not_cited(assistant):
+    a = assistant.ask("En dehors des Hautes-Pyrénées, quel atelier parle du logement des jeunes ?")
+    assert a.refused is False
+    assert "Atelier n°6" in cited(a)
+    assert all("Hautes-Pyrénées" not in assistant.index.sections[s].place for s in cited(a))
+
+
+def test_workshops_of_a_department_are_listed_from_the_records(assistant, sections):
+    a = assistant.ask("Which workshops take place in the Hérault?")
+    expected = {label for label, s in sections.items() if "Hérault" in s.place}
+    assert len(expected) >= 2
+    assert set(cited(a)) == expected
+
+
+# --------------------------------------------------------------------------- refusal rules
+
+
+@pytest.mark.parametrize("question, section", [
+    ("Que faire en cas de VIF dans ma commune ?", "Atelier n°9"),
+    ("C'est quoi un AMI pour les points conseil budget ?", "Atelier n°8"),
+    ("Une victime de violences doit quitter son domicile : quel atelier parle de logements temporaires ?",
+     "Atelier n°9"),
+])
+def test_ordinary_wording_is_not_refused(assistant, question, section):
+    a = assistant.ask(question)
+    assert a.refused is False
+    assert section in cited(a)
+
+
+def test_acronyms_spelt_out_in_the_guide(assistant):
+    words = ScopeReader(list(assistant.index.sections.values())).words
+    assert expand_acronym("VIF", words) == "violences intra familiales"
+    assert expand_acronym("AMI", words).startswith("appel")
+    assert expand_acronym("XYZ", words) is None
+
+
+def test_numbered_headings_are_not_quoted():
+    assert is_heading("1.4 Engagements du bénéficiaire")
+    assert not is_heading("1. Les communes éligibles perçoivent 3 € par repas.")
+    text = ("Titre de la section\nUne phrase assez longue pour fixer la largeur du texte de la section, "
+            "qui se termine.\n1.4 Engagements du bénéficiaire\nLe bénéficiaire suit 20 heures de formation.")
+    assert "Le bénéficiaire suit 20 heures de formation." in quotable(text)
+    assert not any("Engagements" in s for s in quotable(text))
+
+
+# --------------------------------------------------------------------------- language
+
+
+def test_english_lead_carries_the_key_facts(assistant):
+    a = assistant.ask("How many young people aged 16 to 18 left school with nothing in Occitanie?")
+    lead = first_line(a)
+    assert lead.startswith("Answer:") and "4 000" in lead.split("«")[0]
+
+
+# --------------------------------------------------------------------------- beyond the guide
+
+
+@pytest.mark.parametrize("question, language", [
+    ("Le montant de l'aide de l'État pour les petits déjeuners a-t-il été revalorisé depuis 2021 ?", "fr"),
+    ("Is the breakfast funding still available for the 2026 school year?", "en"),
+    ("Quelles aides l'État propose-t-il pour les cantines scolaires en Bretagne ?", "fr"),
+])
+def test_beyond_the_guide_states_its_limit(assistant, question, language):
+    a = assistant.ask(question)
+    limit = {"fr": "il ne dit pas", "en": "it does not say"}[language]
+    assert a.refused or limit in a.answer
+    if not a.refused:
+        assert a.answer.index(limit) < a.answer.index("«")  # the limit comes before the 2021 text
+        assert "2021" in first_line(a)
+
+
+def test_a_question_within_the_guide_gets_no_limit_note(assistant):
+    a = assistant.ask("Combien l'État verse-t-il par petit déjeuner ?")
+    assert "ne dit pas" not in a.answer
+    assert "1,30 €" in a.answer
+
+
+def test_every_figure_is_dated(assistant):
+    a = assistant.ask("Comment financer des petits déjeuners à l'école ?")
+    lines = [ln for ln in a.answer.splitlines() if "€" in ln]
+    assert lines and all("juillet 2021" in ln for ln in lines)
+
+
+def test_the_guides_edition_and_region_come_from_its_text(assistant):
+    scope = ScopeReader(list(assistant.index.sections.values()))
+    assert (scope.edition.day, scope.edition.month_fr, scope.edition.year) == (7, "juillet", 2021)
+    assert scope.region == "Occitanie"
+    assert scope.read("À quelle heure commence l'atelier de Marseille ?").elsewhere == ["Marseille"]
+    assert not scope.read("Quel atelier se tient à Tarbes ?")
