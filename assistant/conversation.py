@@ -1,8 +1,8 @@
 """Conversation state: is a question a follow-up of the previous turns, or a new topic?
 
-A question is read against the thread when it names no topic of its own: none of its words
-names a topic of the guide (a word found in at most a couple of sections, see
-`LexicalRetriever.topical_terms`) other than the thread's. Its length does not matter: "Et qui
+A question is read against the thread unless it names a topic of its own (see ThreadReader):
+its own words point clearly to another section than the thread's. Its length does not matter:
+"Et qui
 dois-je contacter ?" and "Très bien, et si je voulais en ouvrir un dans mon bourg, qui dois-je
 aller voir en premier ?" both continue the thread; "Et le numéro du Défenseur des droits ?"
 names its own topic and starts a new one, so the previous workshop's contact never answers it.
@@ -10,13 +10,19 @@ names its own topic and starts a new one, so the previous workshop's contact nev
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from guide_assistant.assistant.lexical import LexicalRetriever
+from guide_assistant.assistant.lexical import LexicalRetriever, tokenize
 from guide_assistant.assistant.retrieval import named_labels
 from guide_assistant.records import Turn
 
 MAX_THREAD_QUESTIONS = 3  # earlier user questions carried into a follow-up's retrieval query
+FOCUS = 1.6  # a new topic's section scores this many times the next one on the question's own words
+# Words that refer back to the conversation (French and English pronouns and demonstratives).
+REFERS_BACK = re.compile(r"\b(them|they|their|it|its|this|that|these|those|he|she|him|her|ils|elles|eux|leurs?|"
+                         r"celui|celle|ceux|celles|ça|cela|ce dispositif|cette structure|ce programme)\b", re.I)
+NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]+|[A-Z]{2,})\b")
 
 
 @dataclass(frozen=True)
@@ -40,32 +46,59 @@ def last_sections(history: list[Turn], known: set[str]) -> list[str]:
 
 
 class ThreadReader:
-    """Reads a question against its history with the guide's own vocabulary (no model)."""
+    """Reads a question against its history with the guide's own vocabulary (no model).
+
+    A question starts a new topic when it names a section the thread is not about, or when its
+    own words point clearly to one section outside the thread: the section its words' BM25
+    ranks first, found through a topic word of the question, scoring FOCUS times the next
+    section. A question that refers back by a pronoun ("them", "ils", "cela") needs a name for
+    that (a capitalised word or an acronym). Otherwise it continues the thread, whatever its
+    length, and retrieval reads it with the thread's earlier questions.
+    """
 
     def __init__(self, lexical: LexicalRetriever, known: set[str]):
         self.lexical = lexical
         self.known = known
 
-    def names_topic(self, text: str, english: bool) -> set[str]:
-        """Sections that the topic words of `text` (or a label it names) point to; empty when
-        `text` names no topic of its own. Only the question's own words count: an English word's
-        glossary translations ("call" → "numéro") would turn generic words into topics."""
-        found = {label for labels in self.lexical.topical_terms(text).values() for label in labels}
-        return found | set(named_labels(text, self.known))
+    def section_scores(self, text: str) -> list[tuple[str, float]]:
+        """Sections by the best BM25 score of their chunks for `text`'s own words, best first."""
+        best: dict[str, float] = {}
+        for i, score in self.lexical.retrieve(text, len(self.lexical.chunks)):
+            label = self.lexical.chunks[i].section
+            best[label] = max(best.get(label, 0.0), score)
+        return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
 
-    def read(self, question: str, history: list[Turn], english: bool) -> Thread:
-        """The question's Thread. A new topic when the question names a topic that none of the
-        previous answer's sections shares; otherwise a follow-up, whatever its length."""
+    def new_topic(self, question: str, thread: set[str]) -> bool:
+        """True when `question` names its own topic outside the `thread` sections."""
+        if set(named_labels(question, self.known)) - thread:
+            return True
+        topics = self.lexical.topical_terms(question)
+        ranked = self.section_scores(question)
+        if not topics or not ranked or ranked[0][0] in thread:
+            return False
+        top, score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        pointed = {t for t, labels in topics.items() if top in labels}
+        if not pointed or score < FOCUS * runner_up:
+            return False
+        if REFERS_BACK.search(question):
+            names = {tokenize(w)[0] for w in NAME.findall(question) if tokenize(w)}
+            return bool(pointed & names)
+        return True
+
+    def read(self, question: str, history: list[Turn]) -> Thread:
+        """The question's Thread: a new topic (see `new_topic`), else a follow-up whose query
+        carries the thread's questions back to the one that opened its topic."""
         users = [t.content for t in history if t.role == "user"]
         if not users:
             return Thread(question, [], False)
         prior = last_sections(history, self.known)
-        own = self.names_topic(question, english)
-        if own and own.isdisjoint(set(prior) or self.names_topic(" ".join(users), english)):
+        thread = set(prior) or {label for label, _ in self.section_scores(users[-1])[:1]}
+        if self.new_topic(question, thread):
             return Thread(question, [], False)
-        thread = []
+        asked = []
         for text in reversed(users[-MAX_THREAD_QUESTIONS:]):
-            thread.insert(0, text)
-            if self.names_topic(text, english):  # the question that opened the topic
+            asked.insert(0, text)
+            if self.lexical.topical_terms(text):  # the question that opened the topic
                 break
-        return Thread(" ".join(thread + [question]), prior, True)
+        return Thread(" ".join(asked + [question]), prior, True)

@@ -28,7 +28,7 @@ LINKED_PAGE_RANK_SHIFT = 2  # a linked page counts as ranked 2 places lower: the
 # An editorial section (the prefect's word, the introduction: they touch every topic in general
 # terms) counts as ranked this many places lower, so that a programme question lands on the
 # workshop; a question about the conference itself still finds them when nothing else matches.
-EDITORIAL_RANK_SHIFT = 6
+EDITORIAL_RANK_SHIFT = 3
 
 
 def named_labels(question: str, known: set[str]) -> list[str]:

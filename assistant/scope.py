@@ -20,6 +20,9 @@ MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "
              "novembre", "décembre"]
 MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December"]
+# Month and day names are capitalised in English without naming anything.
+CALENDAR = {fold(w) for w in MONTHS_EN + MONTHS_FR + ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                                    "Saturday", "Sunday"]}
 _DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS_FR) + r")\s+((?:19|20)\d\d)\b", re.I)
 _YEAR = re.compile(r"\b(20\d\d)\b")
 # Asking about the present or about change since the guide (French and English time words).
@@ -31,6 +34,9 @@ _NOW = re.compile(
     r"raised|increased|updated|changed|new amount)\b",
     re.I,
 )
+# Acronyms of everyday French used as common nouns (social housing, homeless people): topics a
+# guide covers in other words, not names of a scheme it omits.
+EVERYDAY_ACRONYMS = {"HLM", "SDF"}
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\+?(?![\w])")
 _ROMAN = re.compile(r"^[IVX]+$")
 _QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
@@ -164,10 +170,11 @@ class ScopeReader:
 
     def unnamed(self, question: str) -> list[str]:
         """Acronyms, quoted and capitalised names of the question that the guide never uses."""
-        names = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a)]
+        names = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a) and a not in EVERYDAY_ACRONYMS]
         names += _QUOTED.findall(question) + _CAPITALISED.findall(question)
         places = {fold(p) for p, _ in places_in(question)}
-        return [n for n in dict.fromkeys(names) if fold(n) not in places and not self.known(n)]
+        return [n for n in dict.fromkeys(names)
+                if fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
 
     def read(self, question: str) -> Limits:
         """The question's Limits (empty when the guide can answer it as asked)."""

@@ -114,7 +114,7 @@ class Assistant:
         """How the question is read in its conversation (see ThreadReader). Generative mode: a
         follow-up is rewritten by the model into a standalone question; the guide's spelt-out
         words for the question's acronyms ("VIF" → "violences intra familiales") are added."""
-        thread = self.threads.read(question, history, language == "en")
+        thread = self.threads.read(question, history)
         query = thread.query
         if thread.followup and isinstance(self.answerer, GenerativeAnswerer):
             query = self.answerer.condense(question, history, language)
@@ -175,12 +175,14 @@ class Assistant:
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}
-        if not self.is_confident(hits, thread.query, language == "en"):
-            yield self._refusal(q, language, hits, t0, debug=debug)
+        unknown = [n for n in limits.unnamed if n.isupper()]
+        if unknown or not self.is_confident(hits, thread.query, language == "en"):
+            reason = "unnamed" if unknown else "scope"
+            yield self._refusal(q, language, hits, t0, reason=reason, debug=debug, names=unknown)
             return
-        question = thread.query if thread.followup else q
-        if isinstance(self.answerer, GenerativeAnswerer):
-            draft = self.answerer.prepare(question, language, hits, self.index.sections)
+        if isinstance(self.answerer, GenerativeAnswerer):  # the model reads the standalone rewrite
+            draft = self.answerer.prepare(thread.query if thread.followup else q, language, hits,
+                                          self.index.sections)
             yield from self.answerer.stream(draft)
             debug["generated"] = draft.raw
             debug["prefix_state"] = draft.prefix_state
@@ -190,7 +192,8 @@ class Assistant:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
                 return
         else:
-            text, citations = self.answerer.answer(question, language, hits, self.index.sections)
+            # the thread chose the sections; the user's own words choose what to quote from them
+            text, citations = self.answerer.answer(q, language, hits, self.index.sections)
         if limits:
             text = self.with_limits(text, language, limits, self.index.sections[hits[0].label])
         yield Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
@@ -207,8 +210,8 @@ class Assistant:
         return "\n\n".join([note, text, today])
 
     def _refusal(self, question: str, language: str, hits: list[SectionHit], t0: float,
-                 reason: str = "scope", debug: dict | None = None) -> Answer:
-        text = refusal_text(language, reason, hits[:2], self.index)
+                 reason: str = "scope", debug: dict | None = None, names: list[str] = ()) -> Answer:
+        text = refusal_text(language, reason, hits[:2], self.index, names)
         return Answer(question=question, answer=text, refused=True, language=language, mode=self.answerer.mode,
                       citations=[], latency_s=time.perf_counter() - t0, debug=(debug or {}) | {"refusal": reason})
 
@@ -283,6 +286,7 @@ REFUSALS = {
         "language": "I answer in French or English only.",
         "instructions": "I only answer questions about the guide, and my rules cannot be changed by a question.",
         "sources": "The guide's passages closest to your question do not answer it.",
+        "unnamed": "The guide does not mention {names}, so I cannot answer this from the guide.",
         "near": "Closest sections of the guide: {near}.",
         "contact": "For other questions, the commissioner for poverty prevention can be reached at {email} "
                    "(guide, {citation}).",
@@ -295,6 +299,7 @@ REFUSALS = {
         "instructions": "Je réponds uniquement aux questions sur le guide ; une question ne peut pas modifier "
                         "mes règles.",
         "sources": "Les passages du guide les plus proches de votre question n'y répondent pas.",
+        "unnamed": "Le guide ne mentionne pas {names} : je ne peux pas répondre à partir du guide.",
         "near": "Sections les plus proches du guide : {near}.",
         "contact": "Pour toute autre question, le commissaire à la prévention et à la lutte contre la pauvreté "
                    "est joignable à {email} (guide, {citation}).",
@@ -302,14 +307,15 @@ REFUSALS = {
 }
 
 
-def refusal_text(language: str, reason: str, closest: list[SectionHit], index: LoadedIndex) -> str:
+def refusal_text(language: str, reason: str, closest: list[SectionHit], index: LoadedIndex,
+                 names: list[str] = ()) -> str:
     """Why there is no answer, the closest sections, and the commissioner's contact (from the
     guide's "Contact" section record, never typed here)."""
     near = [index.sections[h.label] for h in closest]
     near_text = "; ".join(s.label + (f" « {s.title} »" if s.title != s.label else "") + f" ({pages_text(s.pages)})"
                           for s in near)
     texts = REFUSALS[language]
-    lines = [texts[reason]]
+    lines = [texts[reason].format(names=", ".join(f"« {n} »" for n in names))]
     if near_text:
         lines.append(texts["near"].format(near=near_text))
     lines.append(commissioner_line(language, index))

@@ -62,9 +62,12 @@ def test_thread_reader_uses_the_guides_vocabulary(assistant):
     reader = ThreadReader(assistant.retriever.lexical, set(assistant.index.sections))
     history = [Turn(role="user", content="Comment financer des petits déjeuners ?"),
                Turn(role="assistant", content="D'après le guide, voir Atelier n°2, p. 7.")]
-    assert reader.read("Et qui dois-je contacter ?", history, english=False).followup
-    assert not reader.read("Et les points conseil budget ?", history, english=False).followup
-    assert reader.read("Who do I call?", history, english=True).prior == ["Atelier n°2"]
+    assert reader.read("Et qui dois-je contacter ?", history).followup
+    assert not reader.read("Et les points conseil budget ?", history).followup
+    assert reader.read("Who do I call?", history).prior == ["Atelier n°2"]
+    switched = [Turn(role="user", content="What does the Défenseur des droits do?"),
+                Turn(role="assistant", content="… (Atelier n°10, p. 14).")]
+    assert reader.read("How can residents reach them?", switched).followup
 
 
 # --------------------------------------------------------------------------- sections and records
