@@ -34,14 +34,15 @@ LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all
                         r"\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sections|dispositifs|programmes|"
                         r"schemes|initiatives|actions)\b", re.I)
 # What a question asks for, by its question words (French and English grammar), and the detail
-# that answers it. Checked in order: "how many" before "number", "phone number" before "when".
+# that answers it. Checked in order: "how many" before "number", "what time" before "helpline",
+# "phone number" before "when".
 ASKS: list[tuple[str, re.Pattern]] = [
     ("count", re.compile(r"\b(how many|number of|nombre de|combien de (?!temps)\w+(?! co[uû]t))", re.I)),
+    ("time", re.compile(r"\b(([àa] )?quelle heure|what time|horaires?|when (does|do|will|is)\b.{0,40}\b(start|end|finish|begin|close)"
+                        r"|quand (commence|d[ée]bute|se termine|finit|ferme))", re.I)),
     ("phone", re.compile(r"\b(num[ée]ro|t[ée]l[ée]phone|t[ée]l\b|appeler|phone|call|hotline|helpline|freephone)", re.I)),
     ("email", re.compile(r"\b(e-?mail|courriel|mail)\b", re.I)),
     ("url", re.compile(r"\b(site|lien|link|website|url|plateforme|platform)\b", re.I)),
-    ("time", re.compile(r"\b(([àa] )?quelle heure|what time|horaires?|when (does|do|will|is)\b.{0,40}\b(start|end|finish|begin|close)"
-                        r"|quand (commence|d[ée]bute|se termine|finit|ferme))", re.I)),
     ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
     ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|tarif|€|euros?\b)", re.I)),
 ]
@@ -54,9 +55,10 @@ DETAILS: dict[str, Callable[[str], bool]] = {
     "email": lambda s: bool(facts.EMAIL.search(s)),
     "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
     "time": lambda s: bool(_TIME.search(s)),
-    "date": lambda s: bool(_TIME.search(s) or extract_details(s, dates=True)),
+    "date": lambda s: bool(_TIME.search(s) or any(d.kind == "date" for d in extract_details(s, dates=True))),
     "amount": lambda s: bool(facts.AMOUNT.search(s)),
 }
+MAX_MONEY_LINES = 2
 LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
 LIST_RATIO = 0.6  # on a list question, sections whose fused score is this close to the first's are listed
 MAX_LIST = 8
@@ -300,7 +302,9 @@ def render_section(question: str, language: str, section: Section, lead: str | N
     out = [warning, lead_line(language, section, lead, edition) if lead else "", intro]  # a correction comes first
     out.append(quote_block([q for q in quotes if q not in warning], edition, language))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]
-    if money_lines and primary and MONEY_WORDS.search(question):
+    # The section's amounts are key facts for officials: given when asked about, and always when
+    # the section states only one or two.
+    if money_lines and primary and (MONEY_WORDS.search(question) or len(section.funding) <= MAX_MONEY_LINES):
         head = "Montants cités" if language == "fr" else "Amounts in the guide"
         out.append(f"{head} : " if language == "fr" else f"{head}: ")
         out[-1] += " ".join(dated_quote(m, edition, language) for m in money_lines)

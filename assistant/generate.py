@@ -61,7 +61,7 @@ MIN_GROUNDED = {"fr": 0.4, "en": 0.15}
 # A sentence agreeing with the question ("Oui", "Yes, the figure is correct"): dropped when the
 # question states an amount the guide contradicts.
 AFFIRM = re.compile(r"^(oui|yes|effectivement|indeed)\b|\b(correct|exact|confirm|c'est bien|that's right)", re.I)
-_LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
+GENERATION_LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
 # A sentence about the prompt rather than the answer ("the source mentions…", "sources numérotées").
 META = re.compile(r"\bsources?\b|\bnumérot|\bnumbered\b", re.I)
 SUPPORT_OVERLAP = 0.3  # share of an answer's words a section must hold to be cited for it
@@ -115,6 +115,25 @@ def build_sources(question: str, hits: list[SectionHit], sections: dict[str, Sec
 def lead_source(section: Section, lead_chars: int) -> Source:
     """Source [1]: the section's whole text (its first `lead_chars` characters)."""
     return Source(1, section, section.text[:lead_chars])
+
+
+def section_messages(user_prompt: str, language: str, question: str, sources: list[Source]) -> list[ChatMessage]:
+    """The shared system prompt, then `user_prompt` ("answer_user", "judge_user") over the
+    numbered sources. Both user prompts open with the sources, so "system + source [1]" is one
+    prefix whose saved state serves answers and judgements alike."""
+    return [
+        ChatMessage(role="system", content=load_prompt("answer_system").render()),
+        ChatMessage(role="user", content=load_prompt(user_prompt, language).render(
+            sources=render_sources(sources), question=question)),
+    ]
+
+
+def fixed_prefix(llm: LLM, messages: list[ChatMessage], sources: list[Source]) -> tuple[str, str]:
+    """(prefix, prompt): the formatted prompt and its part that ends with source [1]'s text,
+    the same for every question whose best section is that source."""
+    prompt = llm.messages_to_prompt(messages)
+    block = render_sources(sources[:1])
+    return prompt[:prompt.index(block) + len(block)], prompt
 
 
 def render_sources(sources: list[Source]) -> str:
@@ -290,7 +309,7 @@ class GenerativeAnswerer:
             return question
         lines = "\n".join(f"{'Élu' if t.role == 'user' else 'Assistant'} : {t.content[:400]}" for t in recent)
         prompt = load_prompt("condense", language).render(history=lines, question=question)
-        with _LOCK:
+        with GENERATION_LOCK:
             text = self.llm.complete(prompt).text.strip()
         rewritten = text.splitlines()[0].strip() if text else ""
         return rewritten if 5 < len(rewritten) < 400 else question
@@ -298,11 +317,7 @@ class GenerativeAnswerer:
     # ----------------------------------------------------------------- answering
 
     def messages(self, question: str, language: str, sources: list[Source]) -> list[ChatMessage]:
-        return [
-            ChatMessage(role="system", content=load_prompt("answer_system").render()),
-            ChatMessage(role="user", content=load_prompt("answer_user", language).render(
-                sources=render_sources(sources), question=question)),
-        ]
+        return section_messages("answer_user", language, question, sources)
 
     def prepare(self, question: str, language: str, hits: list[SectionHit],
                 sections: dict[str, Section]) -> Draft:
@@ -314,11 +329,8 @@ class GenerativeAnswerer:
         return Draft(question, language, hits, sources, self.messages(question, language, sources))
 
     def fixed_prefix(self, messages: list[ChatMessage], sources: list[Source]) -> tuple[str, str]:
-        """(prefix, prompt): the formatted prompt and its part that ends with source [1]'s text,
-        the same for every question whose best section is that source."""
-        prompt = self.llm.messages_to_prompt(messages)
-        block = render_sources(sources[:1])
-        return prompt[:prompt.index(block) + len(block)], prompt
+        """See `fixed_prefix` (module level)."""
+        return fixed_prefix(self.llm, messages, sources)
 
     def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Save the prefix state of every section as source [1] (about 5-15 s per section for
@@ -332,7 +344,7 @@ class GenerativeAnswerer:
         for k, section in enumerate(sections if self.states else []):
             sources = [lead_source(section, self.lead_source_chars)]
             prefix, _ = self.fixed_prefix(self.messages("?", "fr", sources), sources)
-            with _LOCK:
+            with GENERATION_LOCK:
                 how = self.states.ensure(prefix)
             keep.add(self.states.key(prefix))
             counts[how] = counts.get(how, 0) + 1
@@ -345,7 +357,7 @@ class GenerativeAnswerer:
     def stream(self, draft: Draft) -> Iterator[str]:
         """Yield the model's raw text as it is generated (unchecked: show it as a draft only);
         it accumulates in `draft.raw`."""
-        with _LOCK:
+        with GENERATION_LOCK:
             if self.states:
                 prefix, prompt = self.fixed_prefix(draft.messages, draft.sources)
                 draft.prefix_state = self.states.prime(prefix, prompt)

@@ -28,10 +28,12 @@ _YEAR = re.compile(r"\b(20\d\d)\b")
 # Asking about the present or about change since the guide (French and English time words).
 _NOW = re.compile(
     r"\b(aujourd'hui|actuellement|actuel(?:le)?s?|toujours|encore|d[ée]sormais|maintenant|à ce jour|"
-    r"depuis|cette ann[ée]e|l'an prochain|l'ann[ée]e prochaine|prochaine rentr[ée]e|revaloris\w*|"
-    r"augment[ée]\w*|a[- ]t[- ]il (chang|évolu)\w*|nouveau montant|dernier[s]? chiffres?|"
-    r"still|currently|current|today|nowadays|now|since|this year|next year|latest|anymore|any more|"
-    r"raised|increased|updated|changed|new amount)\b",
+    r"depuis (?:la conf[ée]rence|lors|cette date|ce moment|\d{4})|cette ann[ée]e|l'an prochain|"
+    r"l'ann[ée]e prochaine|prochaine rentr[ée]e|revaloris\w*|augment[ée]\w*|a[- ]t[- ]il (chang|évolu)\w*|"
+    r"nouveau montant|dernier[s]? chiffres?|bilan|r[ée]sultats? (?:de|des|du)|apr[èe]s la conf[ée]rence|"
+    r"still|currently|current|today|nowadays|now|since (?:the conference|then|\d{4})|this year|next year|"
+    r"latest|anymore|any more|raised|increased|updated|changed|new amount|results? of|outcome|"
+    r"after the conference)\b",
     re.I,
 )
 # Acronyms of everyday French used as common nouns (social housing, homeless people): topics a
@@ -39,6 +41,11 @@ _NOW = re.compile(
 EVERYDAY_ACRONYMS = {"HLM", "SDF"}
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\+?(?![\w])")
 _ROMAN = re.compile(r"^[IVX]+$")
+# A scheme named by a scheme noun and the word after it ("contrat d'engagement", "prime
+# d'activité", "pass Sport"): French and English nouns that name schemes.
+_SCHEME = re.compile(
+    r"\b(?:dispositif|programme|plan|pass|contrat|label|fonds|prime|ch[èe]que|bonus|allocation|carte|"
+    r"scheme|program|fund|allowance|card|contract)\s+(?:(?:de la|de l'|d'|de|du|des)\s*)?[\w’'-]{3,}", re.I)
 _QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |des )?[A-ZÀ-Ý][\w’'-]+)*)")
 _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au", "aux", "et", "en", "pour", "of",
@@ -169,12 +176,14 @@ class ScopeReader:
                 if region != self.region and name not in self.own_places]
 
     def unnamed(self, question: str) -> list[str]:
-        """Acronyms, quoted and capitalised names of the question that the guide never uses."""
+        """Acronyms, quoted and capitalised names, and scheme names ("contrat d'engagement jeune":
+        a scheme noun and the word naming it) of the question that the guide never uses."""
         names = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a) and a not in EVERYDAY_ACRONYMS]
         names += _QUOTED.findall(question) + _CAPITALISED.findall(question)
+        names += [m.group(0) for m in _SCHEME.finditer(question)]
         places = {fold(p) for p, _ in places_in(question)}
-        return [n for n in dict.fromkeys(names)
-                if fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
+        return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
+                and fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
 
     def read(self, question: str) -> Limits:
         """The question's Limits (empty when the guide can answer it as asked)."""

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card, pages_text
 from guide_assistant.assistant.conversation import Thread, ThreadReader
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
+from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
 from guide_assistant.assistant.records_query import RecordFilter, split_questions
 from guide_assistant.assistant.retrieval import HybridRetriever, SectionHit, group_sections, named_labels
@@ -57,6 +58,18 @@ def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
     return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes, edition)
 
 
+def make_judge(settings: Settings) -> Judge | None:
+    """The answerability judge when `settings.answer.judge` is "on" (on the model of
+    `settings.llm`), else None. Raises the model's provisioning errors when it cannot load."""
+    from guide_assistant.assistant.llm import get_llm, prefix_states
+
+    llm = settings.llm
+    if settings.answer.judge == "off":
+        return None
+    model = get_llm(llm)
+    return Judge(model, prefix_states(model, llm), llm.lead_source_chars, settings.answer.judge_candidates)
+
+
 def check_question(question: str, max_chars: int) -> str:
     """The question stripped; raises QuestionError when empty or longer than `max_chars`."""
     q = (question or "").strip()
@@ -81,6 +94,7 @@ class Assistant:
         self.settings = settings
         self.retriever = HybridRetriever(index, settings.retrieval)
         self.answerer = answerer or make_answerer(index, settings)
+        self.judge = make_judge(settings)
         sections = list(index.sections.values())
         self.scope = ScopeReader(sections)
         self.threads = ThreadReader(self.retriever.lexical, set(index.sections))
@@ -89,18 +103,18 @@ class Assistant:
     @classmethod
     def from_settings(cls, settings: Settings, show_progress: bool = True) -> "Assistant":
         """Open (or build, on first run) the index and make the assistant in the configured
-        answer mode (mode "llm" loads the language model once per process)."""
+        answer mode (mode "llm", and the judge, load the language model once per process)."""
         index = open_index(settings, show_progress=show_progress)
         return cls(index, settings, make_answerer(index, settings))
 
     def warm(self, show_progress: bool = False,
              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-        """Generative mode with a local model: save the prompt-prefix state of every section, so
-        that later questions evaluate only their own tokens (see GenerativeAnswerer.warm);
-        minutes on the first run, about a second once saved. Other modes: nothing to do.
-        `progress(done, total)` is called after each section. Returns the counts of states
-        already present and saved."""
-        if not isinstance(self.answerer, GenerativeAnswerer):
+        """With a local model (generative mode or the judge): save the prompt-prefix state of
+        every section, so that later questions evaluate only their own tokens; minutes on the
+        first run, about a second once saved. Otherwise nothing to do. `progress(done, total)` is
+        called after each section. Returns the counts of states already present and saved."""
+        target = self.answerer if isinstance(self.answerer, GenerativeAnswerer) else self.judge
+        if target is None:
             return {}
         sections = list(self.index.sections.values())
         with tqdm(total=len(sections), desc="Prefix states", unit="section", disable=not show_progress) as bar:
@@ -108,7 +122,7 @@ class Assistant:
                 bar.update(1)
                 if progress:
                     progress(done, total)
-            return self.answerer.warm(sections, progress=step)
+            return target.warm(sections, progress=step)
 
     def thread(self, question: str, history: list[Turn], language: str) -> Thread:
         """How the question is read in its conversation (see ThreadReader). Generative mode: a
@@ -158,9 +172,12 @@ class Assistant:
                 yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
                 return
         parts = split_questions(q) if not isinstance(self.answerer, GenerativeAnswerer) else [q]
-        if len(parts) > 1:
-            answers = [next(e for e in self._answer_stream(p, language, history, t0) if isinstance(e, Answer))
-                       for p in parts]
+        if len(parts) > 1:  # each part read with the earlier ones, as a conversation ("…, and how long?")
+            answers, context = [], list(history)
+            for part in parts:
+                answers.append(next(e for e in self._answer_stream(part, language, context, t0)
+                                    if isinstance(e, Answer)))
+                context += [Turn(role="user", content=part), Turn(role="assistant", content=answers[-1].answer)]
             yield join_answers(q, language, parts, answers, time.perf_counter() - t0)
             return
         yield from self._answer_stream(q, language, history, t0)
@@ -180,6 +197,14 @@ class Assistant:
             reason = "unnamed" if unknown else "scope"
             yield self._refusal(q, language, hits, t0, reason=reason, debug=debug, names=unknown)
             return
+        if self.judge and not named_labels(thread.query, set(self.index.sections)):
+            judged, verdicts = self.judge.rerank(thread.query if thread.followup else q, language, hits,
+                                                 self.index.sections)
+            debug["judge"] = [(v.label, v.answers, v.raw, v.prefix_state) for v in verdicts]
+            if not judged:
+                yield self._refusal(q, language, hits, t0, reason="sources", debug=debug)
+                return
+            hits = judged
         if isinstance(self.answerer, GenerativeAnswerer):  # the model reads the standalone rewrite
             draft = self.answerer.prepare(thread.query if thread.followup else q, language, hits,
                                           self.index.sections)

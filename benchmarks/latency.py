@@ -3,7 +3,10 @@ mode "llm"; the whole answer in mode "extractive") and total time, p50/p95, on a
 Mode "llm" first saves every section's prompt-prefix state (as the chat page does at start-up)
 and prints how long that took; the latencies are those of a warmed page.
 
-Usage: .venv/bin/python benchmarks/latency.py [--questions eval/dev_questions.jsonl] [--modes extractive llm]
+With --judge, each mode is measured again with the answerability judge on (its states are the
+same as the generative mode's), and the judge's added latency is printed.
+
+Usage: .venv/bin/python benchmarks/latency.py [--questions eval/dev_questions.jsonl] [--modes extractive llm] [--judge]
 Settings come from the environment (e.g. GUIDE_ASSISTANT_LLM__MODEL=qwen2.5-coder-0.5b).
 """
 
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from guide_assistant.assistant.service import Assistant, make_answerer
+from guide_assistant.assistant.service import Assistant, make_answerer, make_judge
 from guide_assistant.config import AnswerSettings, Settings
 from guide_assistant.eval.metrics import load_eval_set
 
@@ -40,22 +43,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=Path("eval/dev_questions.jsonl"))
     parser.add_argument("--modes", nargs="+", default=["extractive", "llm"])
+    parser.add_argument("--judge", action="store_true", help="also measure each mode with the judge on")
     args = parser.parse_args()
     items = load_eval_set(args.questions)
     base = Settings()
     assistant = Assistant.from_settings(base, show_progress=False)
     print(f"{len(items)} questions from {args.questions}; llm model {base.llm.model} ({base.llm.backend})")
     for mode in args.modes:
-        settings = base.model_copy(update={"answer": AnswerSettings(**(base.answer.model_dump() | {"mode": mode}))})
-        assistant.settings, assistant.answerer = settings, make_answerer(assistant.index, settings)
-        t0 = time.perf_counter()
-        counts = assistant.warm(show_progress=True)
-        if counts:
-            print(f"{mode:<10} prompt-prefix states {counts} in {time.perf_counter() - t0:.1f} s")
-        firsts, totals, refused = measure(assistant, items)
-        f, t = np.array(firsts), np.array(totals)
-        print(f"{mode:<10} first text p50 {np.percentile(f, 50):6.2f} s  p95 {np.percentile(f, 95):6.2f} s | "
-              f"total p50 {np.percentile(t, 50):6.2f} s  p95 {np.percentile(t, 95):6.2f} s | refused {refused}")
+        plain = None
+        for judge in (["off", "on"] if args.judge else [base.answer.judge]):
+            answer = AnswerSettings(**(base.answer.model_dump() | {"mode": mode, "judge": judge}))
+            settings = base.model_copy(update={"answer": answer})
+            assistant.settings, assistant.answerer = settings, make_answerer(assistant.index, settings)
+            assistant.judge = make_judge(settings)
+            t0 = time.perf_counter()
+            counts = assistant.warm(show_progress=True)
+            if counts:
+                print(f"{mode:<10} prompt-prefix states {counts} in {time.perf_counter() - t0:.1f} s")
+            firsts, totals, refused = measure(assistant, items)
+            f, t = np.array(firsts), np.array(totals)
+            name = f"{mode}{'+judge' if judge == 'on' else ''}"
+            print(f"{name:<16} first text p50 {np.percentile(f, 50):6.2f} s  p95 {np.percentile(f, 95):6.2f} s | "
+                  f"total p50 {np.percentile(t, 50):6.2f} s  p95 {np.percentile(t, 95):6.2f} s | refused {refused}")
+            if plain is not None:
+                added = t - plain
+                print(f"{'judge adds':<16} p50 {np.percentile(added, 50):6.2f} s  p95 {np.percentile(added, 95):6.2f} s")
+            plain = t
 
 
 if __name__ == "__main__":

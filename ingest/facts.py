@@ -34,6 +34,7 @@ _ITEM_START = re.compile(r"^(\d{1,2}\s?h\s?\d{0,2}\b|[-•→▪◦]\s)")
 WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, not ended
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
+LABEL_MAX_CHARS = 60  # a line ending with ":" up to this long is a label ("Contact :", "Intervenants :")
 HEADING_MAX_CHARS = 90  # a numbered line longer than this is a numbered sentence, not a heading
 
 
@@ -81,10 +82,12 @@ def is_heading(sentence: str) -> bool:
 
 def quotable(text: str, skip_heading: bool = True) -> list[str]:
     """Sentences of a section worth quoting: longer than 25 characters, not a bare "Label :"
-    line, not a numbered heading, and (with skip_heading) not the section's heading line."""
+    line (a sentence announcing a value with ":" is kept: « un numéro vert sera à votre
+    disposition à compter du mercredi 07 juillet à 9h … : »), not a numbered heading, and (with
+    skip_heading) not the section's heading line."""
     heading_line = text.split("\n", 1)[0][:30] if skip_heading else "\0"
-    return [s for s in sentences(text) if len(s) > 25 and not s.endswith(":") and not s.startswith(heading_line)
-            and not is_heading(s)]
+    return [s for s in sentences(text) if len(s) > 25 and not (s.endswith(":") and len(s) <= LABEL_MAX_CHARS)
+            and not s.startswith(heading_line) and not is_heading(s)]
 
 
 def speakers(text: str) -> list[Speaker]:

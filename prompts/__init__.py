@@ -19,6 +19,7 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "answer_system": frozenset(),
     "answer_user": frozenset({"sources", "question"}),
     "condense": frozenset({"history", "question"}),
+    "judge_user": frozenset({"sources", "question"}),
 }
 
 # Prompts with one file for both languages (`<name>.txt`): the system prompt is shared so that

@@ -92,12 +92,15 @@ def index_parent(tmp_path_factory) -> Path:
 
 
 def make_settings(index_dir: Path, **stages):
-    """Settings on the real corpus (absolute path) and `index_dir`; extra stage dicts merged."""
+    """Settings on the real corpus (absolute path) and `index_dir`; extra stage dicts merged.
+    The answerability judge is off unless a test asks for it, so that a machine with the chat's
+    1.5B model installed ("auto" turns it on) runs the same suite as CI."""
     from guide_assistant.config import Settings
 
     ingest = {"corpus_dir": str(CORPUS)} | stages.pop("ingest", {})
     index = {"index_dir": str(index_dir)} | stages.pop("index", {})
-    return Settings(ingest=ingest, index=index, **stages)
+    answer = {"judge": "off"} | stages.pop("answer", {})
+    return Settings(ingest=ingest, index=index, answer=answer, **stages)
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +147,7 @@ def cli_env(index_dir) -> dict:
         "HF_HUB_OFFLINE": "1",
         "GUIDE_ASSISTANT_INDEX__INDEX_DIR": str(index_dir),
         "GUIDE_ASSISTANT_INGEST__CORPUS_DIR": str(CORPUS),
+        "GUIDE_ASSISTANT_ANSWER__JUDGE": "off",
         "PYTHONIOENCODING": "utf-8",
     })
     return env
