@@ -32,7 +32,7 @@ WHO_WORDS = re.compile(r"\bqui (anime|présente|presente|intervient|porte|sont|e
 # French and English grammar of a plural question about the guide's parts.
 LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*|combien d|how many)\b[^?]{0,40}?"
                         r"\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sections|dispositifs|programmes|"
-                        r"schemes|initiatives|actions)\b", re.I)
+                        r"schemes|initiatives|actions|solutions)\b", re.I)
 # What a question asks for, by its question words (French and English grammar), and the detail
 # that answers it. Checked in order: "how many" before "number", "what time" before "helpline",
 # "phone number" before "when".
@@ -225,8 +225,14 @@ def speakers_card(section: Section, language: str) -> str:
 
 
 def premise_warning(question: str, section: Section, language: str, edition: Edition | None = None) -> str:
-    """A correction when the question states an amount the section does not give (the guide's
-    amounts dated with its edition)."""
+    """A correction when the question states an amount, or a phone number, that the section does
+    not give: the guide's amounts (dated with its edition) or phone numbers, from its record."""
+    return " ".join(x for x in (amount_warning(question, section, language, edition),
+                                phone_warning(question, section, language)) if x)
+
+
+def amount_warning(question: str, section: Section, language: str, edition: Edition | None) -> str:
+    """The amount half of `premise_warning`."""
     asked = [amount_value(m.group()) for m in facts.AMOUNT.finditer(question)]
     asked += [amount_value(m.group(1)) for m in re.finditer(r"€\s?(\d+(?:[.,]\d+)?)", question)]
     given = {amount_value(a) for f in section.funding for a in f.amounts}
@@ -237,6 +243,19 @@ def premise_warning(question: str, section: Section, language: str, edition: Edi
     if language == "en":
         return f"Note: the amount in your question is not the one in the guide. The guide says: {amounts}"
     return f"Attention : le montant de votre question n'est pas celui du guide. Le guide indique : {amounts}"
+
+
+def phone_warning(question: str, section: Section, language: str) -> str:
+    """The phone half of `premise_warning`: a number of the question that is none of the
+    section's (digits compared, spaces and dots aside)."""
+    asked = [d for d in extract_details(question) if d.kind == "phone"]
+    given = {c.value: re.sub(r"\D", "", c.value) for c in section.contacts if c.kind == "phone"}
+    if not given or all(d.value in given.values() for d in asked):
+        return ""
+    phones = ", ".join(given)
+    if language == "en":
+        return f"Note: the phone number in your question is not the one in the guide. The guide gives: {phones}."
+    return f"Attention : le numéro de votre question n'est pas celui du guide. Le guide indique : {phones}."
 
 
 def contact_card(section: Section, language: str) -> str:
@@ -267,9 +286,23 @@ def dated_quote(quote: str, edition: Edition | None, language: str) -> str:
     return f"« {quote} »{mark}"
 
 
-def key_facts(sentence: str) -> str:
-    """The figures, contacts and names of a French sentence, for an English lead: amounts,
-    numbers with units, dates, phones, e-mails, URLs and acronyms, as printed."""
+# The details that answer each kind of question, as printed in a sentence.
+ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
+    "amount": lambda s: [m.group().strip() for m in facts.AMOUNT.finditer(s)],
+    "phone": lambda s: facts.PHONE.findall(s),
+    "email": lambda s: facts.EMAIL.findall(s),
+    "url": lambda s: facts.URL.findall(s),
+    "time": lambda s: [m.group() for m in _TIME.finditer(s)],
+}
+
+
+def key_facts(sentence: str, kind: str | None = None) -> str:
+    """The details of a French sentence for an English lead: those of the asked kind (the
+    amounts of "how much", the times of "what time"…) when it has some; else its figures,
+    contacts and names (amounts, numbers with units, dates, phones, e-mails, URLs, acronyms)."""
+    asked_only = ASKED_DETAILS.get(kind, lambda s: [])(sentence)
+    if asked_only:
+        return ", ".join(dict.fromkeys(asked_only))
     found = [d.text for d in extract_details(sentence, dates=True, quantities=True)]
     rest = facts.PHONE.sub(" ", facts.URL.sub(" ", sentence))
     found += [n for n in _FIGURE.findall(rest) if not any(n in f for f in found)]
@@ -277,11 +310,11 @@ def key_facts(sentence: str) -> str:
     return ", ".join(dict.fromkeys(found))
 
 
-def lead_line(language: str, section: Section, lead: str, edition: Edition | None) -> str:
+def lead_line(language: str, section: Section, lead: str, edition: Edition | None, kind: str | None = None) -> str:
     """The asked fact first: the sentence that carries it, cited; in English, its key facts too."""
     cite = f"{section.label}, {pages_text(sentence_pages(section, lead))}"
     if language == "en":
-        facts_text = key_facts(lead)
+        facts_text = key_facts(lead, kind)
         head = f"Answer: {facts_text} — " if facts_text else "Answer: "
         return f"{head}the guide ({cite}, in French) says {dated_quote(lead, edition, language)}"
     return f"Réponse du guide ({cite}) : {dated_quote(lead, edition, language)}"
@@ -299,7 +332,8 @@ def render_section(question: str, language: str, section: Section, lead: str | N
         if quotes:
             intro += " Ce que dit le guide :"
     warning = premise_warning(question, section, language, edition) if primary else ""
-    out = [warning, lead_line(language, section, lead, edition) if lead else "", intro]  # a correction comes first
+    lead_text = lead_line(language, section, lead, edition, asked(question)) if lead else ""
+    out = [warning, lead_text, intro]  # a correction of the question comes first
     out.append(quote_block([q for q in quotes if q not in warning], edition, language))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]
     # The section's amounts are key facts for officials: given when asked about, and always when

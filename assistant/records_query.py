@@ -25,6 +25,7 @@ _EXCLUDE = re.compile(
     r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
     r"(?P<what>[^,?;.]+)", re.I)
 MIN_PART_WORDS = 3
+MENTION_RATIO = 0.5  # on a list question, sections whose words match at least this share of the best one's
 
 
 def split_questions(question: str) -> list[str]:
@@ -63,15 +64,25 @@ class RecordFilter:
         names = {name for name, _ in places_in(question)}
         return [label for label, places in self.places.items() if places & names and label not in excluded]
 
-    def narrow(self, question: str, hits: list[SectionHit]) -> list[SectionHit]:
-        """`hits` without the excluded sections; on a list question naming places, exactly the
-        sections held there (the records are exhaustive where similarity is not)."""
+    def narrow(self, question: str, hits: list[SectionHit],
+               mentions: list[tuple[str, float]] = ()) -> list[SectionHit]:
+        """`hits` without the excluded sections. On a list question: exactly the sections held
+        in the places it names (the records are exhaustive where similarity is not), else every
+        section that mentions its words about as much as the best one (`mentions`: sections by
+        the BM25 score of the question's own words, best first), retrieval's order kept."""
         excluded = self.excluded(question)
         kept = [h for h in hits if h.label not in excluded]
-        placed = self.placed(question, excluded) if LIST_WORDS.search(question) else []
-        if not placed or not kept:
+        if not kept or not LIST_WORDS.search(question):
             return kept or hits
+        listed = self.placed(question, excluded)
+        if not listed and mentions:
+            best = mentions[0][1]
+            listed = [label for label, score in mentions if score >= MENTION_RATIO * best and label not in excluded]
+            listed = [h.label for h in kept if h.label in listed] + [x for x in listed if x not in
+                                                                      {h.label for h in kept}]
+        if not listed:
+            return kept
         top = kept[0]
         by_label = {h.label: h for h in kept}
-        first = [by_label.get(label) or replace(top, label=label, chunks=[]) for label in placed]
-        return [replace(h, score=top.score) for h in first]
+        return [replace(by_label.get(label) or replace(top, label=label, chunks=[]), score=top.score)
+                for label in listed]

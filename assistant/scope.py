@@ -175,19 +175,22 @@ class ScopeReader:
         return [name for name, region in places_in(question)
                 if region != self.region and name not in self.own_places]
 
-    def unnamed(self, question: str) -> list[str]:
+    def unnamed(self, question: str, language: str = "fr") -> list[str]:
         """Acronyms, quoted and capitalised names, and scheme names ("contrat d'engagement jeune":
         a scheme noun and the word naming it) of the question that the guide never uses."""
         names = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a) and a not in EVERYDAY_ACRONYMS]
-        names += _QUOTED.findall(question) + _CAPITALISED.findall(question)
+        capitalised = _CAPITALISED.findall(question)
+        if language == "en":  # English capitalises common nouns ("the State"): only multiword names
+            capitalised = [c for c in capitalised if " " in c]
+        names += _QUOTED.findall(question) + capitalised
         names += [m.group(0) for m in _SCHEME.finditer(question)]
         places = {fold(p) for p, _ in places_in(question)}
         return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
                 and fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
 
-    def read(self, question: str) -> Limits:
+    def read(self, question: str, language: str = "fr") -> Limits:
         """The question's Limits (empty when the guide can answer it as asked)."""
-        return Limits(self.later(question), self.elsewhere(question), self.unnamed(question))
+        return Limits(self.later(question), self.elsewhere(question), self.unnamed(question, language))
 
     def acronym_expansions(self, question: str) -> list[str]:
         """The guide's words for the question's acronyms it never writes as such."""

@@ -185,10 +185,10 @@ class Assistant:
     def _answer_stream(self, q: str, language: str, history: list[Turn], t0: float) -> Iterator[str | Answer]:
         """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`)."""
         thread = self.thread(q, history, language)
-        limits = self.scope.read(q)
+        limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
-        hits = self.records.narrow(q, hits)
+        hits = self.records.narrow(q, hits, self.threads.section_scores(q))
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}

@@ -199,3 +199,22 @@ def test_the_guides_edition_and_region_come_from_its_text(assistant):
     assert scope.region == "Occitanie"
     assert scope.read("À quelle heure commence l'atelier de Marseille ?").elsewhere == ["Marseille"]
     assert not scope.read("Quel atelier se tient à Tarbes ?")
+
+
+def test_a_wrong_phone_in_the_question_is_corrected_first(assistant):
+    a = assistant.ask("L'ASP c'est bien le 05 49 37 56 31 ?")
+    assert first_line(a).startswith("Attention") and ASP_PHONE in first_line(a)
+    assert "Attention" not in assistant.ask(f"Le numéro de l'ASP est bien le {ASP_PHONE} ?").answer
+
+
+def test_english_capitalised_words_are_not_taken_for_unknown_names(assistant):
+    a = assistant.ask("How much does the State pay per school canteen meal?")
+    assert a.debug["limits"]["unnamed"] == []
+    assert "does not mention" not in a.answer
+    assert "3 €" in a.answer
+
+
+def test_a_list_question_lists_every_section_that_mentions_its_subject(assistant):
+    a = assistant.ask("Dans quels ateliers le guide parle-t-il des points conseil budget ?")
+    assert {"Atelier n°8", "Atelier n°16"} <= set(cited(a))
+    assert "Atelier n°5" not in cited(a)
