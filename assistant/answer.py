@@ -209,11 +209,12 @@ def section_citations(section: Section, quotes: list[str]) -> list[Citation]:
 
 def select_sections(question: str, hits: list[SectionHit], sections: dict[str, Section]) -> list[SectionHit]:
     """The sections an answer draws on: the best one, plus a runner-up only when nearly tied and
-    of the same role (a workshop's answer never adds the prefect's word as "see also")."""
+    on the same side (programme, or the conference itself: a workshop's answer never adds the
+    prefect's word as "see also"; the schedule's may add the introduction)."""
     top = hits[0]
     return [top] + [h for h in hits[1:2] if h.score >= SECOND_SECTION_RATIO * top.score
                     and h.dense >= top.dense - SECOND_SECTION_DENSE_GAP
-                    and sections[h.label].role == sections[top.label].role]
+                    and (sections[h.label].role == "programme") == (sections[top.label].role == "programme")]
 
 
 def speakers_card(section: Section, language: str) -> str:

@@ -27,7 +27,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMER = Stemmer.Stemmer("french")
 _EXTRA_STOP = {"n", "l", "d", "qu", "c", "s", "j", "m", "t", "comment", "quel", "quelle", "quels", "quelles",
                "est", "sont", "faire", "peut", "peux", "how", "what", "which", "who", "where", "can", "do",
-               "does", "my", "i", "guide", "please", "svp"}
+               "does", "my", "i", "guide", "please", "svp", "vers", "chez"}
 STOPWORDS = {w for w in set(STOPWORDS_FRENCH) | set(STOPWORDS_EN) | _EXTRA_STOP}
 
 # English → the guide's French words, for English questions. Source: the guide's vocabulary.

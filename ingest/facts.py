@@ -35,7 +35,8 @@ WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, no
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
 LABEL_MAX_CHARS = 60  # a line ending with ":" up to this long is a label ("Contact :", "Intervenants :")
-HEADING_MAX_CHARS = 90  # a numbered line longer than this is a numbered sentence, not a heading
+HEADING_MAX_CHARS = 90
+TITLE_MAX_WORDS = 12  # a title line without a stop is this short  # a numbered line longer than this is a numbered sentence, not a heading
 
 
 def text_width(lines: list[str]) -> int:
@@ -74,10 +75,16 @@ def sentences(text: str) -> list[str]:
 
 
 def is_heading(sentence: str) -> bool:
-    """A numbered heading rather than a sentence ("1.4 Engagements du bénéficiaire"): numbered,
-    short, with no final stop. Quoting it would push out the sentence it announces."""
+    """A heading rather than a sentence: numbered ("1.4 Engagements du bénéficiaire"), or a
+    short title line with no stop, digit or punctuation inside ("Modalités d'inscription et
+    réception du lien de la visioconférence", "Liberté Égalité Fraternité"). Quoting it would push
+    out the sentence it announces."""
     s = sentence.strip()
-    return bool(_NUMBERED.match(s)) and len(s) <= HEADING_MAX_CHARS and not s.endswith((".", "!", "?", "»"))
+    if s.endswith((".", "!", "?", "»", ":", ";", ")")) or len(s) > HEADING_MAX_CHARS:
+        return False
+    if _NUMBERED.match(s):
+        return True
+    return len(s.split()) <= TITLE_MAX_WORDS and not re.search(r"[\d,:;→()«»/@]", s) and s[:1].isupper()
 
 
 def quotable(text: str, skip_heading: bool = True) -> list[str]:

@@ -218,3 +218,16 @@ def test_a_list_question_lists_every_section_that_mentions_its_subject(assistant
     a = assistant.ask("Dans quels ateliers le guide parle-t-il des points conseil budget ?")
     assert {"Atelier n°8", "Atelier n°16"} <= set(cited(a))
     assert "Atelier n°5" not in cited(a)
+
+
+def test_title_lines_are_not_quoted():
+    assert is_heading("Modalités d'inscription et réception du lien de la visioconférence")
+    assert is_heading("Liberté Égalité Fraternité")
+    assert not is_heading("Claude Busto, maire de Capendu")
+    assert not is_heading("14h05 → Lancement de la première session des ateliers")
+
+
+def test_a_schedule_answer_may_add_the_introduction(assistant):
+    a = assistant.ask("Can I attend two different workshops on the same afternoon?")
+    assert "Introduction" in cited(a)
+    assert "deux ateliers différents" in a.answer
