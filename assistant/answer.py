@@ -294,6 +294,8 @@ ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
     "email": lambda s: facts.EMAIL.findall(s),
     "url": lambda s: facts.URL.findall(s),
     "time": lambda s: [m.group() for m in _TIME.finditer(s)],
+    "date": lambda s: [d.text for d in extract_details(s, dates=True) if d.kind == "date"]
+    + [m.group() for m in _TIME.finditer(s)],
 }
 
 

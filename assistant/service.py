@@ -172,8 +172,9 @@ class Assistant:
                 yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
                 return
         parts = split_questions(q) if not isinstance(self.answerer, GenerativeAnswerer) else [q]
-        if len(parts) > 1:  # each part read with the earlier ones, as a conversation ("…, and how long?")
-            answers, context = [], list(history)
+        if len(parts) > 1:  # each part read after the whole message and the earlier parts, as a
+            # conversation: "When do registrations open, and what is the link?" keeps its subject
+            answers, context = [], list(history) + [Turn(role="user", content=q)]
             for part in parts:
                 answers.append(next(e for e in self._answer_stream(part, language, context, t0)
                                     if isinstance(e, Answer)))

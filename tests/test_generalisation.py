@@ -231,3 +231,11 @@ def test_a_schedule_answer_may_add_the_introduction(assistant):
     a = assistant.ask("Can I attend two different workshops on the same afternoon?")
     assert "Introduction" in cited(a)
     assert "deux ateliers différents" in a.answer
+
+
+def test_each_part_keeps_the_subject_of_the_whole_message(assistant):
+    a = assistant.ask("When do registrations open, and what is the registration link?")
+    assert a.refused is False and "not cover" not in a.answer
+    first = a.answer.split("**2.")[0]
+    assert "28 juin" in first.split("«")[0]  # the asked dates, in the English lead
+    assert "eventbrite" in a.answer
