@@ -49,15 +49,6 @@ ASKS: list[tuple[str, re.Pattern]] = [
 _TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b")
 _NUMBER = re.compile(r"\d")
 _FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
-DETAILS: dict[str, Callable[[str], bool]] = {
-    "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s))),
-    "phone": lambda s: bool(facts.PHONE.search(s)),
-    "email": lambda s: bool(facts.EMAIL.search(s)),
-    "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
-    "time": lambda s: bool(_TIME.search(s)),
-    "date": lambda s: bool(_TIME.search(s) or any(d.kind == "date" for d in extract_details(s, dates=True))),
-    "amount": lambda s: bool(facts.AMOUNT.search(s)),
-}
 MAX_MONEY_LINES = 2
 LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
 LIST_RATIO = 0.6  # on a list question, sections whose fused score is this close to the first's are listed
@@ -296,6 +287,13 @@ ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
     "time": lambda s: [m.group() for m in _TIME.finditer(s)],
     "date": lambda s: [d.text for d in extract_details(s, dates=True) if d.kind == "date"]
     + [m.group() for m in _TIME.finditer(s)],
+}
+# Whether a sentence carries the asked kind of detail: it has one of ASKED_DETAILS; a count is any
+# number but a phone's, and a site may be written without its scheme ("www.…", "….gouv.fr").
+DETAILS: dict[str, Callable[[str], bool]] = {kind: (lambda s, find=find: bool(find(s)))
+                                             for kind, find in ASKED_DETAILS.items()} | {
+    "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s))),
+    "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
 }
 
 

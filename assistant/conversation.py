@@ -60,20 +60,12 @@ class ThreadReader:
         self.lexical = lexical
         self.known = known
 
-    def section_scores(self, text: str) -> list[tuple[str, float]]:
-        """Sections by the best BM25 score of their chunks for `text`'s own words, best first."""
-        best: dict[str, float] = {}
-        for i, score in self.lexical.retrieve(text, len(self.lexical.chunks)):
-            label = self.lexical.chunks[i].section
-            best[label] = max(best.get(label, 0.0), score)
-        return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
-
     def new_topic(self, question: str, thread: set[str]) -> bool:
         """True when `question` names its own topic outside the `thread` sections."""
         if set(named_labels(question, self.known)) - thread:
             return True
         topics = self.lexical.topical_terms(question)
-        ranked = self.section_scores(question)
+        ranked = self.lexical.section_scores(question)
         if not topics or not ranked or ranked[0][0] in thread:
             return False
         top, score = ranked[0]
@@ -93,7 +85,7 @@ class ThreadReader:
         if not users:
             return Thread(question, [], False)
         prior = last_sections(history, self.known)
-        thread = set(prior) or {label for label, _ in self.section_scores(users[-1])[:1]}
+        thread = set(prior) or {label for label, _ in self.lexical.section_scores(users[-1])[:1]}
         if self.new_topic(question, thread):
             return Thread(question, [], False)
         asked = []

@@ -136,6 +136,30 @@ def fixed_prefix(llm: LLM, messages: list[ChatMessage], sources: list[Source]) -
     return prompt[:prompt.index(block) + len(block)], prompt
 
 
+def save_section_states(llm: LLM, states: PrefixStates | None, sections: list[Section], lead_chars: int,
+                        progress: Callable[[int, int], None] | None = None, prune: bool = False) -> dict[str, int]:
+    """Save the prefix state ("system prompt + source [1]", shared by answers and judgements) of
+    every section: about 5-15 s per section for the 1.5B model on 2 cores the first time, then
+    only a check that the file exists. With `prune`, delete the states of prefixes no longer in
+    use (a section's text changed). `sections`: all the sections a question can lead with. Takes
+    the generation lock section by section, so questions interleave. Returns how many states were
+    already present and how many were saved. Does nothing without `states`."""
+    counts: dict[str, int] = {}
+    keep = set()
+    for k, section in enumerate(sections if states else []):
+        sources = [lead_source(section, lead_chars)]
+        prefix, _ = fixed_prefix(llm, section_messages("answer_user", "fr", "?", sources), sources)
+        with GENERATION_LOCK:
+            how = states.ensure(prefix)
+        keep.add(states.key(prefix))
+        counts[how] = counts.get(how, 0) + 1
+        if progress:
+            progress(k + 1, len(sections))
+    if states and prune:
+        states.prune(keep)
+    return counts
+
+
 def render_sources(sources: list[Source]) -> str:
     return "\n\n".join(f"[{s.number}] {s.section.label} — {s.section.title} ({pages_text(s.section.pages)})\n{s.text}"
                        for s in sources)
@@ -333,26 +357,9 @@ class GenerativeAnswerer:
         return fixed_prefix(self.llm, messages, sources)
 
     def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-        """Save the prefix state of every section as source [1] (about 5-15 s per section for
-        the 1.5B model on 2 cores the first time; then only a check that the file exists), and
-        delete the states of prefixes no longer in use (a section's text changed). `sections`:
-        all the sections a question can lead with. Takes the generation lock section by section,
-        so questions interleave. Returns how many states were already present and how many were
-        saved. Does nothing without `states`."""
-        counts: dict[str, int] = {}
-        keep = set()
-        for k, section in enumerate(sections if self.states else []):
-            sources = [lead_source(section, self.lead_source_chars)]
-            prefix, _ = self.fixed_prefix(self.messages("?", "fr", sources), sources)
-            with GENERATION_LOCK:
-                how = self.states.ensure(prefix)
-            keep.add(self.states.key(prefix))
-            counts[how] = counts.get(how, 0) + 1
-            if progress:
-                progress(k + 1, len(sections))
-        if self.states:
-            self.states.prune(keep)
-        return counts
+        """Save the prefix state of every section as source [1] and delete the states of prefixes
+        no longer in use (see `save_section_states`). Does nothing without `states`."""
+        return save_section_states(self.llm, self.states, sections, self.lead_source_chars, progress, prune=True)
 
     def stream(self, draft: Draft) -> Iterator[str]:
         """Yield the model's raw text as it is generated (unchecked: show it as a draft only);

@@ -9,7 +9,8 @@ always count as inside.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from guide_assistant.assistant.lexical import fold
 
 # region → [(department, prefecture), …]
 REGIONS: dict[str, list[tuple[str, str]]] = {
@@ -76,8 +77,9 @@ AMBIGUOUS = {"Nord", "Var", "Lot", "Manche", "Loire", "Vienne", "Cher", "Eure", 
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("-", " ")
+    """`fold` (lower case, no accents), with typographic apostrophes and hyphens made plain:
+    "Côtes-d’Armor" → "cotes d'armor"; the length is kept, so a match maps back to `text`."""
+    return fold(text.replace("’", "'")).replace("-", " ")
 
 
 def _places() -> dict[str, tuple[str, str]]:

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from llama_index.core.llms import LLM, ChatMessage
 
-from guide_assistant.assistant.generate import GENERATION_LOCK, Source, fixed_prefix, lead_source, section_messages
+from guide_assistant.assistant.generate import (
+    GENERATION_LOCK,
+    Source,
+    fixed_prefix,
+    lead_source,
+    save_section_states,
+    section_messages,
+)
 from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.records import Section
@@ -87,14 +94,6 @@ class Judge:
         return [], verdicts
 
     def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-        """Save the prefix state of every section (shared with the generative answers); returns
-        the counts of states already present and saved. Nothing to do without states."""
-        counts: dict[str, int] = {}
-        for k, section in enumerate(sections if self.states else []):
-            prefix, _ = self.prompt("?", "fr", section)
-            with GENERATION_LOCK:
-                how = self.states.ensure(prefix)
-            counts[how] = counts.get(how, 0) + 1
-            if progress:
-                progress(k + 1, len(sections))
-        return counts
+        """Save the prefix state of every section (shared with the generative answers, see
+        `save_section_states`); nothing to do without states."""
+        return save_section_states(self.llm, self.states, sections, self.lead_source_chars, progress)

@@ -120,6 +120,14 @@ class LexicalRetriever:
         idx, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
         return [(int(i), float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
 
+    def section_scores(self, text: str) -> list[tuple[str, float]]:
+        """Sections by the best BM25 score of their chunks for `text`'s own words, best first."""
+        best: dict[str, float] = {}
+        for i, score in self.retrieve(text, len(self.chunks)):
+            label = self.chunks[i].section
+            best[label] = max(best.get(label, 0.0), score)
+        return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+
     def topical_terms(self, text: str, expand_english: bool = False) -> dict[str, set[str]]:
         """Tokens of `text` that name a topic of the guide (found in at most
         TOPICAL_MAX_SECTIONS sections), each with the labels of the sections that use it.

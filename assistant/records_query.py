@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from guide_assistant.assistant.answer import LIST_WORDS
 from guide_assistant.assistant.geography import places_in
+from guide_assistant.assistant.lexical import LexicalRetriever
 from guide_assistant.assistant.retrieval import SectionHit, named_labels
 from guide_assistant.records import Section
 
@@ -43,10 +44,12 @@ def split_questions(question: str) -> list[str]:
 
 
 class RecordFilter:
-    """Narrows a retrieved ranking with the section records (places, labels)."""
+    """Narrows a retrieved ranking with the section records (places, labels) and, on a list
+    question, with the sections the question's words are found in (`lexical`)."""
 
-    def __init__(self, sections: list[Section]):
+    def __init__(self, sections: list[Section], lexical: LexicalRetriever):
         self.sections = {s.label: s for s in sections}
+        self.lexical = lexical
         self.places = {s.label: {name for name, _ in places_in(s.place)} for s in sections if s.place}
 
     def excluded(self, question: str) -> set[str]:
@@ -64,18 +67,18 @@ class RecordFilter:
         names = {name for name, _ in places_in(question)}
         return [label for label, places in self.places.items() if places & names and label not in excluded]
 
-    def narrow(self, question: str, hits: list[SectionHit],
-               mentions: list[tuple[str, float]] = ()) -> list[SectionHit]:
+    def narrow(self, question: str, hits: list[SectionHit]) -> list[SectionHit]:
         """`hits` without the excluded sections. On a list question: exactly the sections held
         in the places it names (the records are exhaustive where similarity is not), else every
-        section that mentions its words about as much as the best one (`mentions`: sections by
-        the BM25 score of the question's own words, best first), retrieval's order kept."""
+        section that mentions its words about as much as the best one (by the BM25 score of the
+        question's own words), retrieval's order kept."""
         excluded = self.excluded(question)
         kept = [h for h in hits if h.label not in excluded]
         if not kept or not LIST_WORDS.search(question):
             return kept or hits
         listed = self.placed(question, excluded)
-        if not listed and mentions:
+        mentions = [] if listed else self.lexical.section_scores(question)
+        if mentions:
             best = mentions[0][1]
             listed = [label for label, score in mentions if score >= MENTION_RATIO * best and label not in excluded]
             listed = [h.label for h in kept if h.label in listed] + [x for x in listed if x not in

@@ -153,12 +153,13 @@ class ScopeReader:
         self.words = re.findall(r"\w+", self.text)
         self.own_places = {name for s in guide for name, _ in places_in(s.place)}
 
+    def uses(self, name: str) -> bool:
+        """The guide's text holds `name` as a word or phrase (accents and case folded)."""
+        return bool(re.search(r"\b" + re.escape(fold(name).rstrip("+")) + r"\b", self.text))
+
     def known(self, name: str) -> bool:
-        """The guide uses `name` (accents and case folded), or spells out the acronym."""
-        folded = fold(name).rstrip("+")
-        if re.search(r"\b" + re.escape(folded) + r"\b", self.text):
-            return True
-        return name.isupper() and expand_acronym(name, self.words) is not None
+        """The guide uses `name`, or spells out the acronym."""
+        return self.uses(name) or (name.isupper() and expand_acronym(name, self.words) is not None)
 
     def later(self, question: str) -> bool:
         """The question asks about a year after the guide, or about the present or a change."""
@@ -196,7 +197,7 @@ class ScopeReader:
         """The guide's words for the question's acronyms it never writes as such."""
         out = []
         for a in _ACRONYM.findall(question):
-            if not _ROMAN.match(a) and not re.search(r"\b" + re.escape(fold(a)) + r"\b", self.text):
+            if not _ROMAN.match(a) and not self.uses(a):
                 expansion = expand_acronym(a, self.words)
                 if expansion:
                     out.append(expansion)

@@ -20,7 +20,7 @@ from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
 from guide_assistant.assistant.records_query import RecordFilter, split_questions
 from guide_assistant.assistant.retrieval import HybridRetriever, SectionHit, group_sections, named_labels
-from guide_assistant.assistant.scope import Limits, ScopeReader
+from guide_assistant.assistant.scope import Limits, ScopeReader, edition
 from guide_assistant.config import Settings
 from guide_assistant.errors import QuestionError
 from guide_assistant.index.store import LoadedIndex, open_index
@@ -54,8 +54,8 @@ def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
         return GenerativeAnswerer(model, index.embedder, index.sentences, max_sources=llm.max_sources,
                                   source_chars=llm.source_chars, lead_source_chars=llm.lead_source_chars,
                                   history_turns=llm.history_turns, states=prefix_states(model, llm))
-    edition = ScopeReader(list(index.sections.values())).edition
-    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes, edition)
+    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes,
+                              edition(list(index.sections.values())))
 
 
 def make_judge(settings: Settings) -> Judge | None:
@@ -98,7 +98,7 @@ class Assistant:
         sections = list(index.sections.values())
         self.scope = ScopeReader(sections)
         self.threads = ThreadReader(self.retriever.lexical, set(index.sections))
-        self.records = RecordFilter(sections)
+        self.records = RecordFilter(sections, self.retriever.lexical)
 
     @classmethod
     def from_settings(cls, settings: Settings, show_progress: bool = True) -> "Assistant":
@@ -189,7 +189,7 @@ class Assistant:
         limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
-        hits = self.records.narrow(q, hits, self.threads.section_scores(q))
+        hits = self.records.narrow(q, hits)
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}

@@ -66,7 +66,8 @@ class Section(Record):
 
     label: the guide's own label ("Atelier n°2", "Table-ronde IV", "Atelier partenaire",
     "Introduction", "Contact", …). role: what the section is for (see the field); retrieval ranks
-    editorial sections below the programme on a question about a programme. pages: 1-based page numbers the section spans, ascending.
+    editorial sections below the programme. pages: 1-based page numbers the section spans,
+    ascending.
     text: the section's cleaned body, heading included.
     """
 

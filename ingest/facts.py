@@ -35,8 +35,8 @@ WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, no
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
 LABEL_MAX_CHARS = 60  # a line ending with ":" up to this long is a label ("Contact :", "Intervenants :")
-HEADING_MAX_CHARS = 90
-TITLE_MAX_WORDS = 12  # a title line without a stop is this short  # a numbered line longer than this is a numbered sentence, not a heading
+HEADING_MAX_CHARS = 90  # a numbered line longer than this is a numbered sentence, not a heading
+TITLE_MAX_WORDS = 12  # a title line without a stop is this short
 
 
 def text_width(lines: list[str]) -> int:
