@@ -26,13 +26,21 @@ MONEY_WORDS = re.compile(r"financ|fund|co[uû]t|cost|combien|how much|montant|am
                          r"aide|prix|price|tarif|pay|paie|budget|money|argent", re.I)
 CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[ée]ro|qui |who|e-?mail|joindre|"
                            r"adresse|reach|s'adresser|interlocut", re.I)
-WHO_WORDS = re.compile(r"\bqui (anime|présente|presente|intervient|porte|sont|est)\b|\bwho (is|are|presents|runs|leads|"
-                       r"speaks|will)\b|intervenant|animat|speaker|présente l|presents? the", re.I)
+# A question asking who (a person, a speaker), not whom to contact ("qui contacter", "who do I call"),
+# who pays or who can benefit: French and English grammar.
+WHO_WORDS = re.compile(r"\b(qui|who|whom)\b(?! ?(dois|doit|faut|peut|peuvent|contacter|appeler|joindre|financ|paie|paye|should|do i|can|"
+                       r"to (call|contact)|funds?|pays?))"
+                       r"(?<!\b[àa] qui)|intervenant|animat|speaker", re.I)
+# A person's name as the guide prints it: "Eric PÉLISSON", "Étienne Guyot" after a title.
+PERSON = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}(?:-[A-ZÀ-Ý]{2,})?\b|"
+                    r"\b(?:Monsieur|Madame|M\.|Mme) (?:[A-ZÀ-Ý][\wà-ÿ-]+ ?){1,3}")
 # A question asking for a list of sections ("quels ateliers…", "which workshops…", "all the…"):
 # French and English grammar of a plural question about the guide's parts.
-LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*|combien d|how many)\b[^?]{0,40}?"
-                        r"\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sections|dispositifs|programmes|"
-                        r"schemes|initiatives|actions|solutions)\b", re.I)
+# The plural noun follows the question word within two words ("quels ateliers", "which of the
+# workshops", "tous les ateliers"), so "what time does the second round of workshops end" is not one.
+LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*|combien d'?|how many)"
+                        r"(?:\s+[\w'-]+){0,2}?\s*\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sessions|"
+                        r"sections|dispositifs|programmes|schemes|initiatives|actions|solutions)\b", re.I)
 # What a question asks for, by its question words (French and English grammar), and the detail
 # that answers it. Checked in order: "how many" before "number", "what time" before "helpline",
 # "phone number" before "when".
@@ -45,9 +53,11 @@ ASKS: list[tuple[str, re.Pattern]] = [
     ("url", re.compile(r"\b(site|lien|link|website|url|plateforme|platform)\b", re.I)),
     ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
     ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|tarif|€|euros?\b)", re.I)),
+    ("person", WHO_WORDS),
 ]
 _TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b")
 _NUMBER = re.compile(r"\d")
+_NUMBER_RUN = re.compile(r"\d+(?:[  .,]\d+)*")
 _FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
 MAX_MONEY_LINES = 2
 LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
@@ -146,7 +156,11 @@ class ExtractiveAnswerer:
         sentence has one) and the other quotes, in document order."""
         ranked = self.ranked_sentences(question, section, qvec)
         kind = asked(question)
-        lead = next((s for s in ranked[:LEAD_POOL] if DETAILS[kind](s)), None) if kind else None
+        if kind == "person":  # a speaker of the section's record, or a name as printed
+            lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
+                         or PERSON.search(s)), None)
+        else:
+            lead = next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None) if kind else None
         top = set([s for s in ranked if s != lead][: self.max_quotes - (lead is not None)])
         sents = self.sentence_vectors.get(section.label, ([], None))[0]
         return lead, [s for s in sents if s in top]
@@ -285,6 +299,7 @@ ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
     "email": lambda s: facts.EMAIL.findall(s),
     "url": lambda s: facts.URL.findall(s),
     "time": lambda s: [m.group() for m in _TIME.finditer(s)],
+    "person": lambda s: [m.strip() for m in PERSON.findall(s)],
     "date": lambda s: [d.text for d in extract_details(s, dates=True) if d.kind == "date"]
     + [m.group() for m in _TIME.finditer(s)],
 }
@@ -295,6 +310,26 @@ DETAILS: dict[str, Callable[[str], bool]] = {kind: (lambda s, find=find: bool(fi
     "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s))),
     "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
 }
+
+
+def _detail_key(text: str) -> str:
+    return re.sub(r"\W", "", text.lower())
+
+
+def new_detail(kind: str, sentence: str, question: str) -> bool:
+    """The sentence carries a detail of the asked kind that the question does not already state:
+    in "Combien l'État donne-t-il par repas pour la cantine à 1 € ?" the « 1 € » names the
+    scheme, so a sentence whose only amount is 1 € does not answer it; in "combien de jeunes de
+    16 à 18 ans…" the answer is a number other than 16 and 18."""
+    if not DETAILS[kind](sentence):
+        return False
+    if kind == "count":
+        stated = set(_NUMBER_RUN.findall(question))
+        return any(n not in stated for n in _NUMBER_RUN.findall(facts.PHONE.sub("", sentence)))
+    if kind == "url":  # a site written without its scheme is no ASKED_DETAILS match: keep it
+        return True
+    stated = {_detail_key(x) for x in ASKED_DETAILS[kind](question)}
+    return any(_detail_key(x) not in stated for x in ASKED_DETAILS[kind](sentence))
 
 
 def key_facts(sentence: str, kind: str | None = None) -> str:
@@ -315,7 +350,8 @@ def lead_line(language: str, section: Section, lead: str, edition: Edition | Non
     """The asked fact first: the sentence that carries it, cited; in English, its key facts too."""
     cite = f"{section.label}, {pages_text(sentence_pages(section, lead))}"
     if language == "en":
-        facts_text = key_facts(lead, kind)
+        names = [p.name for p in section.speakers if p.name in lead] if kind == "person" else []
+        facts_text = ", ".join(names) or key_facts(lead, kind)
         head = f"Answer: {facts_text} — " if facts_text else "Answer: "
         return f"{head}the guide ({cite}, in French) says {dated_quote(lead, edition, language)}"
     return f"Réponse du guide ({cite}) : {dated_quote(lead, edition, language)}"

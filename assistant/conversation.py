@@ -20,7 +20,7 @@ from guide_assistant.records import Turn
 MAX_THREAD_QUESTIONS = 3  # earlier user questions carried into a follow-up's retrieval query
 FOCUS = 1.6  # a new topic's section scores this many times the next one on the question's own words
 # Words that refer back to the conversation (French and English pronouns and demonstratives).
-REFERS_BACK = re.compile(r"\b(them|they|their|it|its|this|that|these|those|he|she|him|her|ils|elles|eux|leurs?|"
+REFERS_BACK = re.compile(r"\b(them|they|their|it|its|this|that|these|those|he|she|him|her|ils|elles|eux|leurs?|c'est|c’est|"
                          r"celui|celle|ceux|celles|ça|cela|ce dispositif|cette structure|ce programme)\b", re.I)
 NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]+|[A-Z]{2,})\b")
 
@@ -30,8 +30,9 @@ class Thread:
     """How a question is read in its conversation.
 
     query: the retrieval query (the question, preceded by the thread's earlier questions on a
-    follow-up). prior: labels of the sections the previous answer drew on (boosted in
-    retrieval on a follow-up; empty on a new topic). followup: read with the conversation.
+    follow-up). prior: labels of the thread's sections: those the previous answer named, else the
+    previous question's best BM25 section (boosted in retrieval on a follow-up; empty on a new
+    topic). followup: read with the conversation.
     """
 
     query: str
@@ -60,11 +61,16 @@ class ThreadReader:
         self.lexical = lexical
         self.known = known
 
-    def new_topic(self, question: str, thread: set[str]) -> bool:
-        """True when `question` names its own topic outside the `thread` sections."""
+    def new_topic(self, question: str, thread: set[str], language: str = "fr") -> bool:
+        """True when `question` names its own topic outside the `thread` sections. In English, the
+        only words shared with the French guide that name a topic are names (acronyms, proper
+        nouns): "long" or "date" in an English sentence is no French topic word."""
         if set(named_labels(question, self.known)) - thread:
             return True
+        names = {tokenize(w)[0] for w in NAME.findall(question) if tokenize(w)}
         topics = self.lexical.topical_terms(question)
+        if language == "en":
+            topics = {t: labels for t, labels in topics.items() if t in names}
         ranked = self.lexical.section_scores(question)
         if not topics or not ranked or ranked[0][0] in thread:
             return False
@@ -74,11 +80,10 @@ class ThreadReader:
         if not pointed or score < FOCUS * runner_up:
             return False
         if REFERS_BACK.search(question):
-            names = {tokenize(w)[0] for w in NAME.findall(question) if tokenize(w)}
             return bool(pointed & names)
         return True
 
-    def read(self, question: str, history: list[Turn]) -> Thread:
+    def read(self, question: str, history: list[Turn], language: str = "fr") -> Thread:
         """The question's Thread: a new topic (see `new_topic`), else a follow-up whose query
         carries the thread's questions back to the one that opened its topic."""
         users = [t.content for t in history if t.role == "user"]
@@ -86,11 +91,11 @@ class ThreadReader:
             return Thread(question, [], False)
         prior = last_sections(history, self.known)
         thread = set(prior) or {label for label, _ in self.lexical.section_scores(users[-1])[:1]}
-        if self.new_topic(question, thread):
+        if self.new_topic(question, thread, language):
             return Thread(question, [], False)
         asked = []
         for text in reversed(users[-MAX_THREAD_QUESTIONS:]):
             asked.insert(0, text)
             if self.lexical.topical_terms(text):  # the question that opened the topic
                 break
-        return Thread(" ".join(asked + [question]), prior, True)
+        return Thread(" ".join(asked + [question]), prior or sorted(thread), True)

@@ -68,6 +68,39 @@ REGIONS: dict[str, list[tuple[str, str]]] = {
 # English names officials may type for regions.
 ENGLISH_NAMES = {"Brittany": "Bretagne", "Normandy": "Normandie", "Corsica": "Corse", "Reunion": "La Réunion",
                  "French Guiana": "Guyane"}
+# Regions before the 2016 merger (and their usual short or English names) → today's region.
+# Source: loi n° 2015-29 du 16 janvier 2015 relative à la délimitation des régions.
+FORMER_REGIONS = {
+    "Alsace": "Grand Est", "Lorraine": "Grand Est", "Champagne-Ardenne": "Grand Est", "Aquitaine": "Nouvelle-Aquitaine",
+    "Limousin": "Nouvelle-Aquitaine", "Poitou-Charentes": "Nouvelle-Aquitaine", "Auvergne": "Auvergne-Rhône-Alpes",
+    "Rhône-Alpes": "Auvergne-Rhône-Alpes", "Bourgogne": "Bourgogne-Franche-Comté", "Burgundy": "Bourgogne-Franche-Comté",
+    "Franche-Comté": "Bourgogne-Franche-Comté", "Nord-Pas-de-Calais": "Hauts-de-France", "Picardie": "Hauts-de-France",
+    "Picardy": "Hauts-de-France", "Basse-Normandie": "Normandie", "Haute-Normandie": "Normandie",
+    "Languedoc-Roussillon": "Occitanie", "Midi-Pyrénées": "Occitanie", "Languedoc": "Occitanie",
+    "PACA": "Provence-Alpes-Côte d'Azur", "Provence": "Provence-Alpes-Côte d'Azur",
+    "Côte d'Azur": "Provence-Alpes-Côte d'Azur", "Région parisienne": "Île-de-France", "Paris region": "Île-de-France",
+}
+# Large communes that are no prefecture (INSEE, populations légales: the largest of each region
+# outside Occitanie), so that "à Brest" or "in Le Havre" is read as another region.
+OTHER_CITIES = {
+    "Le Havre": "Normandie", "Brest": "Bretagne", "Lorient": "Bretagne", "Saint-Malo": "Bretagne",
+    "Villeurbanne": "Auvergne-Rhône-Alpes", "Aix-en-Provence": "Provence-Alpes-Côte d'Azur",
+    "Cannes": "Provence-Alpes-Côte d'Azur", "Antibes": "Provence-Alpes-Côte d'Azur", "Arles": "Provence-Alpes-Côte d'Azur",
+    "Boulogne-Billancourt": "Île-de-France", "Argenteuil": "Île-de-France", "Montreuil": "Île-de-France",
+    "Roubaix": "Hauts-de-France", "Tourcoing": "Hauts-de-France", "Dunkerque": "Hauts-de-France",
+    "Calais": "Hauts-de-France", "Mulhouse": "Grand Est", "Reims": "Grand Est", "Saint-Nazaire": "Pays de la Loire",
+    "Bayonne": "Nouvelle-Aquitaine", "Biarritz": "Nouvelle-Aquitaine", "Mérignac": "Nouvelle-Aquitaine",
+}
+# Other countries (French and English names): outside any French region.
+COUNTRIES = {
+    "Espagne": "Espagne", "Spain": "Espagne", "Italie": "Italie", "Italy": "Italie", "Allemagne": "Allemagne",
+    "Germany": "Allemagne", "Belgique": "Belgique", "Belgium": "Belgique", "Suisse": "Suisse",
+    "Switzerland": "Suisse", "Portugal": "Portugal", "Royaume-Uni": "Royaume-Uni", "United Kingdom": "Royaume-Uni",
+    "England": "Royaume-Uni", "Angleterre": "Royaume-Uni", "Canada": "Canada", "Québec": "Canada",
+    "Quebec": "Canada", "États-Unis": "États-Unis", "United States": "États-Unis", "USA": "États-Unis",
+    "Luxembourg": "Luxembourg", "Andorre": "Andorre", "Andorra": "Andorre", "Pays-Bas": "Pays-Bas",
+    "Netherlands": "Pays-Bas",
+}
 # Names that are also ordinary words or that a guide uses in another sense: a question's
 # "Nord", "Var", "Lot", "Manche", "Loire", "Vienne" or "Paris" is a place only when written as a
 # department ("le Nord", "dans le Var"), which `places_in` checks by requiring a capital letter.
@@ -90,8 +123,8 @@ def _places() -> dict[str, tuple[str, str]]:
         for dep, city in deps:
             out.setdefault(_fold(dep), (dep, region))
             out.setdefault(_fold(city), (city, region))
-    for english, region in ENGLISH_NAMES.items():
-        out[_fold(english)] = (english, region)
+    for name, region in (ENGLISH_NAMES | FORMER_REGIONS | OTHER_CITIES | COUNTRIES).items():
+        out.setdefault(_fold(name), (name, region))
     return out
 
 

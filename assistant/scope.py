@@ -33,12 +33,15 @@ _NOW = re.compile(
     r"nouveau montant|dernier[s]? chiffres?|bilan|r[ée]sultats? (?:de|des|du)|apr[èe]s la conf[ée]rence|"
     r"still|currently|current|today|nowadays|now|since (?:the conference|then|\d{4})|this year|next year|"
     r"latest|anymore|any more|raised|increased|updated|changed|new amount|results? of|outcome|"
-    r"after the conference)\b",
+    r"after the conference|these days|at present|right now|de nos jours|en ce moment|à l'heure actuelle|"
+    # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
+    r"(?:ça|cela) fait \w+ (?:mois|semaines|jours)|on attend|nous attendons|en retard|retard de paiement|"
+    r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
     re.I,
 )
-# Acronyms of everyday French used as common nouns (social housing, homeless people): topics a
-# guide covers in other words, not names of a scheme it omits.
-EVERYDAY_ACRONYMS = {"HLM", "SDF"}
+# Acronyms of everyday French used as common nouns (social housing, homeless people) and the
+# interjection "OK": topics a guide covers in other words, or no topic, not names of a scheme it omits.
+EVERYDAY_ACRONYMS = {"HLM", "SDF", "OK"}
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,6}\+?(?![\w])")
 _ROMAN = re.compile(r"^[IVX]+$")
 # A scheme named by a scheme noun and the word after it ("contrat d'engagement", "prime
@@ -48,8 +51,20 @@ _SCHEME = re.compile(
     r"scheme|program|fund|allowance|card|contract)\s+(?:(?:de la|de l'|d'|de|du|des)\s*)?[\w’'-]{3,}", re.I)
 _QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |des )?[A-ZÀ-Ý][\w’'-]+)*)")
+_ENGLISH_SCHEME_NOUNS = {"scheme", "program", "programme", "fund", "allowance", "card", "contract", "plan"}
+_STOP_EN = {"with", "to", "in", "on", "at", "my", "our", "your", "their", "this", "that", "a", "an", "is", "are"}
 _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au", "aux", "et", "en", "pour", "of",
                   "the", "and", "for"}
+
+
+def scheme_name(match: str, language: str) -> bool:
+    """A `_SCHEME` match names a scheme: its last word is no small word ("fund for"), and in
+    English it is capitalised ("the Youth Fund", not "the programme apply") unless the noun is
+    French ("the contrat d'engagement jeune")."""
+    noun, last = match.split()[0], match.split()[-1]
+    if fold(last) in _STOP_INITIALS | _STOP_EN:
+        return False
+    return language != "en" or fold(noun) not in _ENGLISH_SCHEME_NOUNS or last[:1].isupper()
 
 
 @dataclass(frozen=True)
@@ -149,17 +164,25 @@ class ScopeReader:
         guide = [s for s in sections if s.kind != "linked-page"]
         self.edition = edition(guide)
         self.region = region_of([s.place for s in guide if s.place])
-        self.text = fold("\n".join(s.text for s in sections))
+        self.raw = "\n".join(s.text for s in sections)
+        self.text = fold(self.raw)
         self.words = re.findall(r"\w+", self.text)
         self.own_places = {name for s in guide for name, _ in places_in(s.place)}
 
     def uses(self, name: str) -> bool:
-        """The guide's text holds `name` as a word or phrase (accents and case folded)."""
-        return bool(re.search(r"\b" + re.escape(fold(name).rstrip("+")) + r"\b", self.text))
+        """The guide's text holds `name` as a word or phrase (accents and case folded; spaces and
+        hyphens match any run of them, the PDF's line breaks included)."""
+        words = re.split(r"[\s-]+", fold(name).rstrip("+").strip())
+        return bool(re.search(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"\b", self.text))
 
     def known(self, name: str) -> bool:
-        """The guide uses `name`, or spells out the acronym."""
-        return self.uses(name) or (name.isupper() and expand_acronym(name, self.words) is not None)
+        """The guide uses `name`, or spells out the acronym, or prints every capitalised word of a
+        name put together, capitalised ("Kalipolys de Langogne": the guide names Kalipolys and
+        Langogne; "Grand Est" is not known from "Grand Cahors" and the verb "est")."""
+        if self.uses(name) or (name.isupper() and expand_acronym(name, self.words) is not None):
+            return True
+        parts = [w for w in re.split(r"[\s'’]+", name) if w[:1].isupper()]
+        return len(parts) > 1 and all(re.search(r"\b" + re.escape(w) + r"\b", self.raw) for w in parts)
 
     def later(self, question: str) -> bool:
         """The question asks about a year after the guide, or about the present or a change."""
@@ -184,7 +207,7 @@ class ScopeReader:
         if language == "en":  # English capitalises common nouns ("the State"): only multiword names
             capitalised = [c for c in capitalised if " " in c]
         names += _QUOTED.findall(question) + capitalised
-        names += [m.group(0) for m in _SCHEME.finditer(question)]
+        names += [m.group(0) for m in _SCHEME.finditer(question) if scheme_name(m.group(0), language)]
         places = {fold(p) for p, _ in places_in(question)}
         return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
                 and fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]

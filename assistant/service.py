@@ -128,7 +128,7 @@ class Assistant:
         """How the question is read in its conversation (see ThreadReader). Generative mode: a
         follow-up is rewritten by the model into a standalone question; the guide's spelt-out
         words for the question's acronyms ("VIF" → "violences intra familiales") are added."""
-        thread = self.threads.read(question, history)
+        thread = self.threads.read(question, history, language)
         query = thread.query
         if thread.followup and isinstance(self.answerer, GenerativeAnswerer):
             query = self.answerer.condense(question, history, language)
@@ -153,6 +153,13 @@ class Assistant:
             threshold = self.index.embedder.refusal_thresholds["en" if english else "fr"]
         guide_words = any(h.lexical > 0 for h in hits)  # no word of the question is in the guide: refuse
         return max(h.dense for h in hits) >= threshold and guide_words
+
+    @staticmethod
+    def continues(thread: Thread, hits: list[SectionHit]) -> bool:
+        """A follow-up whose thread's section is still among the two best: the conversation set
+        its topic, so the cosine of its few own words does not decide the refusal ("OK, so how
+        much does the State put into one?" after a question on the points conseil budget)."""
+        return thread.followup and any(h.label in thread.prior for h in hits[:2])
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         """The checked answer to `question` (see `ask_stream`)."""
@@ -194,7 +201,7 @@ class Assistant:
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}
         unknown = [n for n in limits.unnamed if n.isupper()]
-        if unknown or not self.is_confident(hits, thread.query, language == "en"):
+        if unknown or not (self.continues(thread, hits) or self.is_confident(hits, thread.query, language == "en")):
             reason = "unnamed" if unknown else "scope"
             yield self._refusal(q, language, hits, t0, reason=reason, debug=debug, names=unknown)
             return

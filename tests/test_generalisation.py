@@ -239,3 +239,71 @@ def test_each_part_keeps_the_subject_of_the_whole_message(assistant):
     first = a.answer.split("**2.")[0]
     assert "28 juin" in first.split("«")[0]  # the asked dates, in the English lead
     assert "eventbrite" in a.answer
+
+
+# --------------------------------------------------------------------------- session 4
+
+
+def test_an_amount_the_question_states_is_not_its_answer(assistant):
+    # « 1 € » names the scheme: the lead is the State's 3 € per meal, not the « 1€ maximum » sentence
+    a = assistant.ask("Combien l'État donne-t-il par repas pour la cantine à 1 € ?")
+    assert "3 € par repas" in first_line(a)
+
+
+def test_a_follow_up_keeps_the_thread_when_the_previous_answer_names_no_section(assistant):
+    history = [Turn(role="user", content="C'est quoi un PAEJ ?"),
+               Turn(role="assistant", content="Un lieu d'accueil gratuit et anonyme pour les jeunes.")]
+    a = assistant.ask("c'est pour quel âge ?", history)
+    assert a.debug["followup"] is True and cited(a)[0] == "Atelier n°5"
+    assert "12-25" in a.answer or "12 à 25" in a.answer
+
+
+def test_an_english_follow_up_is_not_refused_for_its_few_words(assistant):
+    history = [Turn(role="user", content="What are these points conseil budget I keep hearing about?"),
+               Turn(role="assistant", content="Drop-in services that help anyone with budget difficulties.")]
+    a = assistant.ask("OK, so how much money does the State put into one, and for how long?", history)
+    assert not a.refused and cited(a)[0] == "Atelier n°8"
+    assert "15 000" in a.answer and "3 ans" in a.answer
+
+
+def test_english_words_shared_with_french_do_not_start_a_new_thread(assistant):
+    reader = ThreadReader(assistant.retriever.lexical, set(assistant.index.sections))
+    assert not reader.new_topic("and for how long?", {"Atelier n°8"}, "en")
+    assert reader.new_topic("And the Défenseur des droits number?", {"Atelier n°1"}, "en")
+
+
+def test_a_who_question_leads_with_a_name(assistant):
+    a = assistant.ask("who wrote the introduction to this guide?")
+    assert first_line(a).startswith("Answer: Eric PÉLISSON")
+    b = assistant.ask("Who moderates the round table on getting young people into work in the Tarn?")
+    assert "Catherine Ferrier" in b.answer  # the speakers of the section's record
+
+
+def test_a_time_question_about_workshops_is_no_list_question(assistant):
+    a = assistant.ask("What time does the second round of workshops start and finish?")
+    assert cited(a)[0] == "Déroulé de la conférence régionale"
+    assert "15h00" in first_line(a)
+
+
+def test_names_the_guide_prints_apart_or_across_a_line_are_known(assistant):
+    scope = ScopeReader(list(assistant.index.sections.values()))
+    assert scope.unnamed("Qui finance le tiers-lieu Kalipolys de Langogne ?") == []
+    assert scope.unnamed("Où le guide parle-t-il du plan « 1 jeune 1 solution » ?") == []
+    assert scope.unnamed("What can the CAF fund for my municipality?", "en") == []
+    assert scope.unnamed("Comment obtenir une subvention FEDER ?") == ["FEDER"]
+
+
+@pytest.mark.parametrize("question, place", [
+    ("Does the breakfast programme apply in Spain?", "Spain"),
+    ("Quelles aides pour les cantines en Alsace ?", "Alsace"),
+    ("Y a-t-il un PAEJ au Havre ou à Brest ?", "Brest"),
+])
+def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant, question, place):
+    scope = ScopeReader(list(assistant.index.sections.values()))
+    assert place in scope.read(question, "en" if "Does" in question else "fr").elsewhere
+    assert not scope.read("Le PAEJ de Pamiers, en Midi-Pyrénées, accueille quels âges ?").elsewhere
+
+
+def test_a_payment_waited_for_now_is_beyond_the_guide(assistant):
+    a = assistant.ask("Ça fait trois mois qu'on attend le versement de l'ASP pour la cantine, c'est normal ?")
+    assert a.refused or "il ne dit pas" in a.answer
