@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
         sents, vecs = self.sentence_vectors.get(section.label, ([], None))
         if not sents:
             return []
-        qtok = set(tokenize(question, expand_english=True))
+        qtok = set(tokenize(question))
         money, contact = bool(MONEY_WORDS.search(question)), bool(CONTACT_WORDS.search(question))
         scores = []
         for s, v in zip(sents, vecs):

@@ -34,7 +34,7 @@ from guide_assistant.assistant.answer import (
     sentence_pages,
 )
 from guide_assistant.assistant.details import Evidence, extract_details
-from guide_assistant.assistant.lexical import tokenize
+from guide_assistant.assistant.lexical import Translate, tokenize
 from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.index.embedders import BundledEmbedding
@@ -197,17 +197,18 @@ def is_truncated(raw: str) -> bool:
     return not re.search(r"[.!?…:;)\]»\"]\**\s*$", raw)  # "**Étape 1.**" ends, "**Contact" does not
 
 
-def supporting_sections(text: str, sources: list[Source]) -> list[int]:
-    """Sources whose section holds at least SUPPORT_OVERLAP of the text's words (best first)."""
-    words = set(tokenize(text, expand_english=True))
+def supporting_sections(text: str, sources: list[Source], translate: Translate | None = None) -> list[int]:
+    """Sources whose section holds at least SUPPORT_OVERLAP of the text's words (best first);
+    translate: the index's WordMap.translate (words the guide never prints count as its closest)."""
+    words = set(tokenize(text, translate))
     if not words:
         return []
     shares = [(len(words & set(tokenize(s.section.text))) / len(words), s.number) for s in sources]
     return [n for share, n in sorted(shares, reverse=True) if share >= SUPPORT_OVERLAP]
 
 
-def check_answer(raw: str, sources: list[Source], question: str = "") -> tuple[list[tuple[str, list[int]]],
-                                                                            list[tuple[str, list[str]]]]:
+def check_answer(raw: str, sources: list[Source], question: str = "",
+                 translate: Translate | None = None) -> tuple[list[tuple[str, list[int]]], list[tuple[str, list[str]]]]:
     """Verify a generated answer sentence by sentence.
 
     Returns the kept sentences (marker-free) with the source numbers each cites, and the
@@ -220,7 +221,7 @@ def check_answer(raw: str, sources: list[Source], question: str = "") -> tuple[l
     by_number = {s.number: s for s in sources}
     sentences = split_sentences(tidy(raw))
     cited_anywhere = [n for s in sentences for n in sentence_numbers(s, valid)]
-    fallback = list(dict.fromkeys(cited_anywhere)) or supporting_sections(raw, sources)[:2] or [sources[0].number]
+    fallback = list(dict.fromkeys(cited_anywhere)) or supporting_sections(raw, sources, translate)[:2] or [sources[0].number]
     kept, removed = [], []
     for k, sentence in enumerate(sentences):
         nums = sentence_numbers(sentence, valid) or fallback
@@ -244,11 +245,13 @@ def check_answer(raw: str, sources: list[Source], question: str = "") -> tuple[l
     return kept, removed
 
 
-def grounded_share(text: str, cited: list[str], question: str, language: str) -> float:
-    """Share of the answer's content words (stemmed, accents folded; English mapped to French
-    where the glossary knows them) found in the cited sections' text or in the question."""
-    words = set(tokenize(text, expand_english=language == "en"))
-    known = set(tokenize(question, expand_english=language == "en")).union(*(tokenize(t) for t in cited))
+def grounded_share(text: str, cited: list[str], question: str, language: str,
+                   translate: Translate | None = None) -> float:
+    """Share of the answer's content words (stemmed, accents folded; in English, also as the
+    guide's closest words by `translate`) found in the cited sections' text or in the question."""
+    translate = translate if language == "en" else None
+    words = set(tokenize(text, translate))
+    known = set(tokenize(question, translate)).union(*(tokenize(t) for t in cited))
     return len(words & known) / len(words) if words else 1.0
 
 
@@ -305,12 +308,13 @@ class GenerativeAnswerer:
     def __init__(self, llm: LLM, embedder: BundledEmbedding,
                  sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 2,
                  source_chars: int = 300, lead_source_chars: int = 3200, history_turns: int = 4,
-                 states: PrefixStates | None = None):
+                 states: PrefixStates | None = None, translate: Translate | None = None):
         """Answers fall back to `ExtractiveAnswerer` (verbatim quotes) when no generated sentence
         survives the check. `states`: saved prompt prefixes of a local llama.cpp model (None for
         an endpoint, or to evaluate every prompt in full); `llm.messages_to_prompt` must be the
-        formatting the model receives."""
+        formatting the model receives. translate: the index's WordMap.translate."""
         self.llm = llm
+        self.translate = translate
         self.states = states
         self.lead_source_chars = lead_source_chars
         self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4)
@@ -394,7 +398,7 @@ class GenerativeAnswerer:
         log.info("generated: %r", raw)
         if NOT_FOUND.search(raw) or not raw.strip():
             raise SourceRefusal("the model found no answer in the sources")
-        kept, removed = check_answer(raw, sources, draft.question)
+        kept, removed = check_answer(raw, sources, draft.question, self.translate)
         warning = premise_warning(draft.question, sources[0].section, draft.language)
         if warning:  # the question states an amount the guide contradicts: no "yes, that is right"
             removed += [(t, ["agrees"]) for t, _ in kept if AFFIRM.search(t)]
@@ -405,7 +409,7 @@ class GenerativeAnswerer:
         by_number = {s.number: s for s in sources}
         used = list(dict.fromkeys(n for _, nums in kept for n in nums))
         share = grounded_share(" ".join(t for t, _ in kept), [by_number[n].section.text for n in used],
-                               draft.question, draft.language)
+                               draft.question, draft.language, self.translate)
         if share < MIN_GROUNDED.get(draft.language, 0.4):
             raise SourceRefusal(f"only {share:.0%} of the answer's words come from the cited sections or the question")
         body = render_body(kept, {n: s.section.citation for n, s in by_number.items()})

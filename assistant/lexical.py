@@ -4,8 +4,8 @@ Why not llama-index's BM25Retriever: it cannot fold accents (officials type "dej
 "equipe"), and it drops stopwords from documents but not from queries. bm25s is the engine
 under it; we give it our own tokens:
 lower-case → words → stopwords (French + English) removed → French Snowball stem → accents
-folded. English questions are also expanded with the guide's French terms (GLOSSARY), so
-that "breakfast" finds "petit déjeuner".
+folded. A question's words the guide never prints are also searched as the guide's closest
+words (the index's WordMap, a multilingual embedder), so that "breakfast" finds "déjeuner".
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 
 import bm25s
 import Stemmer
@@ -30,66 +31,21 @@ _EXTRA_STOP = {"n", "l", "d", "qu", "c", "s", "j", "m", "t", "comment", "quel", 
                "does", "my", "i", "guide", "please", "svp", "vers", "chez"}
 STOPWORDS = {w for w in set(STOPWORDS_FRENCH) | set(STOPWORDS_EN) | _EXTRA_STOP}
 
-# English → the guide's French words, for English questions. Source: the guide's vocabulary.
-GLOSSARY = {
-    "breakfast": "petit déjeuner", "breakfasts": "petits déjeuners", "canteen": "cantine scolaire",
-    "canteens": "cantines scolaires", "lunch": "repas cantine", "meal": "repas", "meals": "repas",
-    "school": "école scolaire", "schools": "écoles", "pupils": "élèves", "children": "enfants",
-    "child": "enfant", "nursery": "crèche", "nurseries": "crèches", "daycare": "crèche accueil",
-    "childcare": "petite enfance crèche", "family": "famille", "families": "familles",
-    "young": "jeunes", "youth": "jeunes jeunesse", "teenager": "adolescents jeunes",
-    "teenagers": "adolescents jeunes", "funding": "financement financer", "fund": "financer",
-    "finance": "financer", "grant": "subvention aide", "subsidy": "subvention", "money": "financement",
-    "amount": "montant", "cost": "coût", "price": "tarif prix", "pricing": "tarification",
-    "debt": "surendettement endettement", "overindebtedness": "surendettement", "budget": "budget",
-    "advice": "conseil", "housing": "logement", "home": "logement", "rent": "locative loyer",
-    "landlord": "bailleurs", "tenant": "locataires", "job": "emploi", "jobs": "emploi",
-    "employment": "emploi insertion", "work": "emploi travail", "unemployed": "demandeurs emploi",
-    "companies": "entreprises", "businesses": "entreprises", "business": "entreprises",
-    "training": "formation", "apprenticeship": "apprenti alternance", "health": "santé",
-    "contract": "contrat", "violence": "violences", "domestic": "intra-familiales",
-    "women": "femmes", "rights": "droits", "ombudsman": "défenseur droits", "digital": "numérique",
-    "internet": "numérique", "online": "numérique", "culture": "culture", "cultural": "culturelle",
-    "grocery": "épicerie", "food": "alimentaire aide alimentaire", "shop": "épicerie",
-    "mobility": "mobilité", "transport": "mobilité transport", "driving": "permis conduire",
-    "licence": "permis", "license": "permis", "car": "permis mobilité", "seasonal": "saisonniers",
-    "workers": "salariés travailleurs", "rural": "rural ruraux", "village": "commune rurale",
-    "town": "commune", "city": "ville", "mayor": "maire", "council": "conseil municipal",
-    "social": "social sociale", "centre": "centre", "center": "centre", "poverty": "pauvreté",
-    "isolation": "isolement", "lonely": "isolement", "registration": "inscription",
-    "register": "inscription inscrire", "schedule": "planning déroulé", "programme": "programme",
-    "helpline": "numéro vert", "hotline": "numéro vert", "phone": "numéro téléphone tel",
-    "call": "contacter numéro", "contact": "contact contacter", "email": "mail",
-    "prefect": "préfet", "commissioner": "commissaire", "conference": "conférence",
-    "workshop": "atelier", "workshops": "ateliers", "round": "table ronde", "table": "table",
-    "union": "union", "unions": "unions", "departmental": "départementales",
-    "municipal": "communal", "agency": "agence", "estate": "immobilière", "listening": "écoute",
-    "reception": "accueil", "points": "points", "insertion": "insertion", "integration": "insertion",
-    "worksite": "chantier", "building": "bâtiment", "obligation": "obligation",
-    "dropout": "décrochage déscolarisation", "dropouts": "décrochage déscolarisés",
-    "seniors": "personnes âgées", "microcredit": "micro-crédit", "loan": "crédit",
-    "benefit": "prestations protection sociale droits", "benefits": "prestations protection sociale droits",
-    "allowance": "allocations", "unfair": "droits litiges", "unfairly": "droits litiges",
-    "complaint": "saisir saisines", "complain": "saisir", "dispute": "litiges", "disputes": "litiges",
-    "discrimination": "discriminations", "bus": "mobilité transport", "jobless": "demandeurs emploi",
-    "unemployment": "emploi chômage", "homeless": "logement hébergement", "abuse": "violences",
-    "battered": "violences", "partner": "couple violences", "teen": "jeunes adolescents",
-    "dropped": "décrochage", "students": "élèves", "pupil": "élèves", "poor": "modestes défavorisées",
-    "low-income": "modestes", "income": "ressources", "elderly": "personnes âgées", "lunch": "repas cantine",
-}
-
-
 def fold(text: str) -> str:
     """Lower-case, accents removed ("Défenseur" → "defenseur")."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def tokenize(text: str, expand_english: bool = False) -> list[str]:
-    """BM25 tokens of `text`: stopwords dropped, French stems, accents folded."""
+Translate = Callable[[list[str]], list[str]]
+
+
+def tokenize(text: str, translate: Translate | None = None) -> list[str]:
+    """BM25 tokens of `text`: stopwords dropped, French stems, accents folded. translate: maps
+    the text's content words to the guide's words (WordMap.translate), searched too."""
     words = [w for w in _WORD.findall(text.lower())]
-    if expand_english:
-        words += [x for w in words if w in GLOSSARY for x in _WORD.findall(GLOSSARY[w])]
+    if translate:
+        words += translate([w for w in words if w not in STOPWORDS])
     kept = [w for w in words if w not in STOPWORDS and fold(w) not in STOPWORDS]
     return [fold(s) for s in _STEMMER.stemWords(kept)]
 
@@ -101,8 +57,10 @@ class LexicalRetriever:
     """BM25 over chunk texts (with their section heading). `retrieve` returns (chunk index,
     BM25 score > 0) best first; scores are raw BM25 (unbounded, ≥ 0)."""
 
-    def __init__(self, chunks: list[Chunk], headings: dict[str, str]):
+    def __init__(self, chunks: list[Chunk], headings: dict[str, str], translate: Translate | None = None):
+        """translate: the index's WordMap.translate, used by `retrieve(…, expand=True)`."""
         self.chunks = chunks
+        self.translate = translate
         corpus = [tokenize(f"{headings.get(c.section, c.section)}\n{c.text}") for c in chunks]
         self.vocab = {t for doc in corpus for t in doc}
         self.sections_of: dict[str, set[str]] = {}
@@ -112,8 +70,10 @@ class LexicalRetriever:
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
 
-    def retrieve(self, query: str, k: int, expand_english: bool = False) -> list[tuple[int, float]]:
-        tokens = [t for t in tokenize(query, expand_english) if t in self.vocab]
+    def retrieve(self, query: str, k: int, expand: bool = False) -> list[tuple[int, float]]:
+        """expand: search the query's words the guide never prints as the guide's closest words
+        (on for English questions)."""
+        tokens = [t for t in tokenize(query, self.translate if expand else None) if t in self.vocab]
         if not tokens:
             return []
         k = min(k, len(self.chunks))
@@ -128,9 +88,9 @@ class LexicalRetriever:
             best[label] = max(best.get(label, 0.0), score)
         return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
 
-    def topical_terms(self, text: str, expand_english: bool = False) -> dict[str, set[str]]:
+    def topical_terms(self, text: str) -> dict[str, set[str]]:
         """Tokens of `text` that name a topic of the guide (found in at most
         TOPICAL_MAX_SECTIONS sections), each with the labels of the sections that use it.
         "Défenseur des droits" names one; "qui dois-je contacter" names none."""
-        return {t: self.sections_of[t] for t in tokenize(text, expand_english)
+        return {t: self.sections_of[t] for t in tokenize(text)
                 if 0 < len(self.sections_of.get(t, ())) <= TOPICAL_MAX_SECTIONS}

@@ -67,7 +67,8 @@ class HybridRetriever:
         self.settings = settings
         self.by_id = {c.id: i for i, c in enumerate(index.chunks)}
         self.shifts = [rank_shift(index.sections[c.section]) for c in index.chunks]
-        self.lexical = LexicalRetriever(index.chunks, {k: heading(s) for k, s in index.sections.items()})
+        self.lexical = LexicalRetriever(index.chunks, {k: heading(s) for k, s in index.sections.items()},
+                                        index.word_map.translate)
         self.dense = index.vector_index.as_retriever(similarity_top_k=min(settings.candidates, len(index.chunks)))
 
     def dense_ranked(self, query: str) -> list[tuple[int, float]]:
@@ -77,7 +78,7 @@ class HybridRetriever:
     def retrieve(self, query: str, english: bool = False, prior_sections: list[str] = ()) -> list[Retrieved]:
         """Top-k chunks for `query`, fused. `prior_sections`: labels from the previous turn."""
         dense = self.dense_ranked(query)
-        lexical = self.lexical.retrieve(query, self.settings.candidates, expand_english=english)
+        lexical = self.lexical.retrieve(query, self.settings.candidates, expand=english)
         chunks = self.index.chunks
         scores: dict[int, float] = defaultdict(float)
         for ranked in (dense, lexical):

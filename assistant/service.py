@@ -53,7 +53,8 @@ def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
         model = get_llm(llm)
         return GenerativeAnswerer(model, index.embedder, index.sentences, max_sources=llm.max_sources,
                                   source_chars=llm.source_chars, lead_source_chars=llm.lead_source_chars,
-                                  history_turns=llm.history_turns, states=prefix_states(model, llm))
+                                  history_turns=llm.history_turns, states=prefix_states(model, llm),
+                                  translate=index.word_map.translate)
     return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes,
                               edition(list(index.sections.values())))
 

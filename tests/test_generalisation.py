@@ -307,3 +307,18 @@ def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant,
 def test_a_payment_waited_for_now_is_beyond_the_guide(assistant):
     a = assistant.ask("Ça fait trois mois qu'on attend le versement de l'ASP pour la cantine, c'est normal ?")
     assert a.refused or "il ne dit pas" in a.answer
+
+
+def test_english_words_find_the_guides_own_words(built_index):
+    # the multilingual word map replaces a glossary written from the project's own questions
+    translate = built_index.word_map.translate
+    assert "chômage" in translate(["jobless"])
+    assert "permis" in translate(["licence"])
+    assert {"déjeuner", "déjeuners"} & set(translate(["breakfast"]))
+    assert translate(["both", "once", "have"]) == []  # English function words map to nothing
+    assert translate(["cantine", "ccas"]) == []  # the guide's own words are searched as they are
+
+
+def test_an_english_paraphrase_reaches_the_workshop_through_the_word_map(assistant):
+    a = assistant.ask("Our unemployed residents have no driving licence: is there an example of help to get one?")
+    assert cited(a)[0] == "Atelier n°13"

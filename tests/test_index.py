@@ -34,6 +34,9 @@ def test_manifest_describes_the_build(index_dir, built_index):
     assert m["n_sections"] == N_SECTIONS
     assert m["n_chunks"] == len(built_index.chunks)
     assert m["n_sentences"] == sum(len(sents) for sents, _ in built_index.sentences.values()) > 100
+    assert m["word_embedder"] == "usem3"
+    assert m["n_words"] == len(built_index.word_map.words) > 1000
+    assert built_index.word_map.vectors.shape == (m["n_words"], 512)
     assert STORAGE_FILES <= {p.name for p in index_dir.iterdir()}
 
 
@@ -130,6 +133,13 @@ def test_truncated_sentence_vectors_are_corrupt(index_copy):
     with pytest.raises(IndexCorruptError) as err:
         load_index(make_settings(index_copy))
     assert "--rebuild" in str(err.value)
+
+
+def test_truncated_word_vectors_are_corrupt(index_copy):
+    vectors = index_copy / "words.npy"
+    vectors.write_bytes(vectors.read_bytes()[:5000])
+    with pytest.raises(IndexCorruptError):
+        load_index(make_settings(index_copy))
 
 
 def test_intact_copy_loads(index_copy, built_index):
