@@ -213,10 +213,15 @@ def section_citations(section: Section, quotes: list[str]) -> list[Citation]:
 
 
 def select_sections(question: str, hits: list[SectionHit], sections: dict[str, Section]) -> list[SectionHit]:
-    """The sections an answer draws on: the best one, plus a runner-up only when nearly tied and
-    on the same side (programme, or the conference itself: a workshop's answer never adds the
-    prefect's word as "see also"; the schedule's may add the introduction)."""
+    """The sections an answer draws on: the best one, then the others the question names by
+    their own topic words (SectionHit.named: "l'obligation de formation, les PAEJ et le pass
+    Culture", up to MAX_SECTIONS), else a runner-up only when nearly tied and on the same side
+    (programme, or the conference itself: a workshop's answer never adds the prefect's word as
+    "see also"; the schedule's may add the introduction)."""
     top = hits[0]
+    named = [h for h in hits[1:] if h.named]
+    if top.named and named:
+        return [top] + named[: MAX_SECTIONS - 1]
     return [top] + [h for h in hits[1:2] if h.score >= SECOND_SECTION_RATIO * top.score
                     and h.dense >= top.dense - SECOND_SECTION_DENSE_GAP
                     and (sections[h.label].role == "programme") == (sections[top.label].role == "programme")]

@@ -21,6 +21,7 @@ MAX_THREAD_QUESTIONS = 3  # earlier user questions carried into a follow-up's re
 FOCUS = 1.6  # a new topic's section scores this many times the next one on the question's own words
 # Words that refer back to the conversation (French and English pronouns and demonstratives).
 REFERS_BACK = re.compile(r"\b(them|they|their|it|its|this|that|these|those|he|she|him|her|ils|elles|eux|leurs?|c'est|c’est|"
+                         r"n'en|n’en|y en|"
                          r"celui|celle|ceux|celles|ça|cela|ce dispositif|cette structure|ce programme)\b", re.I)
 NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]+|[A-Z]{2,})\b")
 
@@ -89,13 +90,16 @@ class ThreadReader:
         users = [t.content for t in history if t.role == "user"]
         if not users:
             return Thread(question, [], False)
-        prior = last_sections(history, self.known)
-        thread = set(prior) or {label for label, _ in self.lexical.section_scores(users[-1])[:1]}
-        if self.new_topic(question, thread, language):
-            return Thread(question, [], False)
         asked = []
         for text in reversed(users[-MAX_THREAD_QUESTIONS:]):
             asked.insert(0, text)
             if self.lexical.topical_terms(text):  # the question that opened the topic
                 break
+        prior = last_sections(history, self.known)
+        # without a section named in the last answer, the thread is about the best section for
+        # its questions back to the one that opened the topic
+        thread = set(prior) or {label for label, _ in self.lexical.section_scores(" ".join(asked),
+                                                                                   language == "en")[:1]}
+        if self.new_topic(question, thread, language):
+            return Thread(question, [], False)
         return Thread(" ".join(asked + [question]), prior or sorted(thread), True)

@@ -80,17 +80,19 @@ class LexicalRetriever:
         idx, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
         return [(int(i), float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
 
-    def section_scores(self, text: str) -> list[tuple[str, float]]:
-        """Sections by the best BM25 score of their chunks for `text`'s own words, best first."""
+    def section_scores(self, text: str, expand: bool = False) -> list[tuple[str, float]]:
+        """Sections by the best BM25 score of their chunks for `text`'s own words (and, with
+        `expand`, the guide's words for those it never prints), best first."""
         best: dict[str, float] = {}
-        for i, score in self.retrieve(text, len(self.chunks)):
+        for i, score in self.retrieve(text, len(self.chunks), expand):
             label = self.chunks[i].section
             best[label] = max(best.get(label, 0.0), score)
         return sorted(best.items(), key=lambda kv: kv[1], reverse=True)
 
-    def topical_terms(self, text: str) -> dict[str, set[str]]:
+    def topical_terms(self, text: str, expand: bool = False) -> dict[str, set[str]]:
         """Tokens of `text` that name a topic of the guide (found in at most
         TOPICAL_MAX_SECTIONS sections), each with the labels of the sections that use it.
-        "Défenseur des droits" names one; "qui dois-je contacter" names none."""
-        return {t: self.sections_of[t] for t in tokenize(text)
+        "Défenseur des droits" names one; "qui dois-je contacter" names none. expand: also the
+        guide's words standing for those it never prints ("breakfast" → "déjeuner")."""
+        return {t: self.sections_of[t] for t in tokenize(text, self.translate if expand else None)
                 if 0 < len(self.sections_of.get(t, ())) <= TOPICAL_MAX_SECTIONS}

@@ -19,7 +19,8 @@ from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
 from guide_assistant.assistant.records_query import RecordFilter, split_questions
-from guide_assistant.assistant.retrieval import HybridRetriever, SectionHit, group_sections, named_labels
+from guide_assistant.assistant.retrieval import (HybridRetriever, SectionHit, group_sections, mark_named,
+                                                 named_labels)
 from guide_assistant.assistant.scope import Limits, ScopeReader, edition
 from guide_assistant.config import Settings
 from guide_assistant.errors import QuestionError
@@ -197,7 +198,7 @@ class Assistant:
         limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
-        hits = self.records.narrow(q, hits)
+        hits = mark_named(self.records.narrow(q, hits), self.retriever.lexical.topical_terms(q, language == "en"))
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}

@@ -322,3 +322,26 @@ def test_english_words_find_the_guides_own_words(built_index):
 def test_an_english_paraphrase_reaches_the_workshop_through_the_word_map(assistant):
     a = assistant.ask("Our unemployed residents have no driving licence: is there an example of help to get one?")
     assert cited(a)[0] == "Atelier n°13"
+
+
+def test_a_question_naming_two_workshops_by_their_topics_gets_both(assistant):
+    a = assistant.ask("Quel âge pour les PAEJ et pour le pass Culture ?")
+    assert {"Atelier n°5", "Atelier n°11"} <= set(cited(a))
+    b = assistant.ask("Compare what the State pays for a canteen meal and for a school breakfast.")
+    assert {"Atelier n°1", "Atelier n°2"} <= set(cited(b))
+    assert "3 €" in b.answer and "1,30 €" in b.answer
+
+
+def test_a_single_topic_question_gets_no_see_also_from_topic_words(assistant):
+    a = assistant.ask("Combien l'État verse-t-il par petit déjeuner ?")
+    assert cited(a) == ["Atelier n°2"]
+
+
+def test_a_follow_up_of_a_follow_up_stays_on_the_topic_that_opened_the_thread(assistant):
+    history = [Turn(role="user", content="Qu'est-ce qu'une union départementale de CCAS ?"),
+               Turn(role="assistant", content="Une association qui regroupe les CCAS et CIAS d'un département."),
+               Turn(role="user", content="Et combien y en a-t-il dans la région ?"),
+               Turn(role="assistant", content="Il en existe 8.")]
+    a = assistant.ask("Lesquels des départements n'en ont pas ?", history)
+    assert a.debug["followup"] is True and cited(a)[0] == "Atelier n°18"
+    assert "Lozère" in a.answer
