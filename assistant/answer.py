@@ -31,6 +31,8 @@ CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[é
 WHO_WORDS = re.compile(r"\b(qui|who|whom)\b(?! ?(dois|doit|faut|peut|peuvent|contacter|appeler|joindre|financ|paie|paye|should|do i|can|"
                        r"to (call|contact)|funds?|pays?))"
                        r"(?<!\b[àa] qui)|intervenant|animat|speaker", re.I)
+# Who carries a project, as French writes it ("porté par le Grand Cahors", "animé par la CAF").
+CARRIED_BY = re.compile(r"\b(?:port|anim|pilot|g[ée]r|organis|men|cr[ée])[ée]e?s? par\b", re.I)
 # A person's name as the guide prints it: "Eric PÉLISSON", "Étienne Guyot" after a title.
 PERSON = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}(?:-[A-ZÀ-Ý]{2,})?\b|"
                     r"\b(?:Monsieur|Madame|M\.|Mme) (?:[A-ZÀ-Ý][\wà-ÿ-]+ ?){1,3}")
@@ -52,12 +54,15 @@ ASKS: list[tuple[str, re.Pattern]] = [
     ("email", re.compile(r"\b(e-?mail|courriel|mail)\b", re.I)),
     ("url", re.compile(r"\b(site|lien|link|website|url|plateforme|platform)\b", re.I)),
     ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
-    ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|tarif|€|euros?\b)", re.I)),
+    ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|\btarifs?\b|€|euros?\b)", re.I)),
     ("person", WHO_WORDS),
 ]
 _TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b")
 _NUMBER = re.compile(r"\d")
 _NUMBER_RUN = re.compile(r"\d+(?:[  .,]\d+)*")
+# A count in words, as French writes an approximate one ("une soixantaine d'UDCCAS").
+_ROUGH_COUNT = re.compile(r"\b(?:une? )?(?:dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|cinquantaine|"
+                          r"soixantaine|centaine|milliers?|millions?|deux tiers|moitié)\b", re.I)
 _FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
 MAX_MONEY_LINES = 2
 LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
@@ -156,9 +161,9 @@ class ExtractiveAnswerer:
         sentence has one) and the other quotes, in document order."""
         ranked = self.ranked_sentences(question, section, qvec)
         kind = asked(question)
-        if kind == "person":  # a speaker of the section's record, or a name as printed
+        if kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
             lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
-                         or PERSON.search(s)), None)
+                         or PERSON.search(s) or CARRIED_BY.search(s)), None)
         else:
             lead = next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None) if kind else None
         top = set([s for s in ranked if s != lead][: self.max_quotes - (lead is not None)])
@@ -312,7 +317,7 @@ ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
 # number but a phone's, and a site may be written without its scheme ("www.…", "….gouv.fr").
 DETAILS: dict[str, Callable[[str], bool]] = {kind: (lambda s, find=find: bool(find(s)))
                                              for kind, find in ASKED_DETAILS.items()} | {
-    "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s))),
+    "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s)) or _ROUGH_COUNT.search(s)),
     "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
 }
 
@@ -330,7 +335,8 @@ def new_detail(kind: str, sentence: str, question: str) -> bool:
         return False
     if kind == "count":
         stated = set(_NUMBER_RUN.findall(question))
-        return any(n not in stated for n in _NUMBER_RUN.findall(facts.PHONE.sub("", sentence)))
+        return bool(_ROUGH_COUNT.search(sentence)) or any(
+            n not in stated for n in _NUMBER_RUN.findall(facts.PHONE.sub("", sentence)))
     if kind == "url":  # a site written without its scheme is no ASKED_DETAILS match: keep it
         return True
     stated = {_detail_key(x) for x in ASKED_DETAILS[kind](question)}

@@ -345,3 +345,10 @@ def test_a_follow_up_of_a_follow_up_stays_on_the_topic_that_opened_the_thread(as
     a = assistant.ask("Lesquels des départements n'en ont pas ?", history)
     assert a.debug["followup"] is True and cited(a)[0] == "Atelier n°18"
     assert "Lozère" in a.answer
+
+
+def test_question_words_are_read_as_words():
+    from guide_assistant.assistant.answer import asked, new_detail
+    assert asked("Quelles communes sont éligibles à la tarification sociale des cantines ?") is None
+    assert asked("Quel est le tarif de la cantine ?") == "amount"
+    assert new_detail("count", "A ce jour une soixantaine d'UDCCAS sont en activité.", "Roughly how many?")
