@@ -67,7 +67,10 @@ REGIONS: dict[str, list[tuple[str, str]]] = {
 }
 # English names officials may type for regions.
 ENGLISH_NAMES = {"Brittany": "Bretagne", "Normandy": "Normandie", "Corsica": "Corse", "Reunion": "La Réunion",
-                 "French Guiana": "Guyane"}
+                 "French Guiana": "Guyane", "Marseilles": "Provence-Alpes-Côte d'Azur", "Lyons": "Auvergne-Rhône-Alpes",
+                 "Savoy": "Auvergne-Rhône-Alpes", "French Riviera": "Provence-Alpes-Côte d'Azur",
+                 "Basque Country": "Nouvelle-Aquitaine", "Pays basque": "Nouvelle-Aquitaine", "Dunkirk": "Hauts-de-France",
+                 "Rheims": "Grand Est", "Ile de France": "Île-de-France", "Greater Paris": "Île-de-France"}
 # Regions before the 2016 merger (and their usual short or English names) → today's region.
 # Source: loi n° 2015-29 du 16 janvier 2015 relative à la délimitation des régions.
 FORMER_REGIONS = {
@@ -99,14 +102,17 @@ COUNTRIES = {
     "England": "Royaume-Uni", "Angleterre": "Royaume-Uni", "Canada": "Canada", "Québec": "Canada",
     "Quebec": "Canada", "États-Unis": "États-Unis", "United States": "États-Unis", "USA": "États-Unis",
     "Luxembourg": "Luxembourg", "Andorre": "Andorre", "Andorra": "Andorre", "Pays-Bas": "Pays-Bas",
-    "Netherlands": "Pays-Bas",
+    "Netherlands": "Pays-Bas", "Bruxelles": "Belgique", "Brussels": "Belgique", "Londres": "Royaume-Uni",
+    "London": "Royaume-Uni", "Barcelone": "Espagne", "Barcelona": "Espagne", "Madrid": "Espagne",
+    "Berlin": "Allemagne", "Rome": "Italie", "Genève": "Suisse", "Geneva": "Suisse", "Montréal": "Canada",
+    "Montreal": "Canada",
 }
 # Names that are also ordinary words or that a guide uses in another sense: a question's
 # "Nord", "Var", "Lot", "Manche", "Loire", "Vienne" or "Paris" is a place only when written as a
 # department ("le Nord", "dans le Var"), which `places_in` checks by requiring a capital letter.
 AMBIGUOUS = {"Nord", "Var", "Lot", "Manche", "Loire", "Vienne", "Cher", "Eure", "Indre", "Aube", "Marne",
              "Somme", "Orne", "Ain", "Tarn", "Aude", "Gard", "Gers", "Jura", "Meuse", "Oise", "Paris",
-             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau"}
+             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice"}
 
 
 def _fold(text: str) -> str:

@@ -352,3 +352,10 @@ def test_question_words_are_read_as_words():
     assert asked("Quelles communes sont éligibles à la tarification sociale des cantines ?") is None
     assert asked("Quel est le tarif de la cantine ?") == "amount"
     assert new_detail("count", "A ce jour une soixantaine d'UDCCAS sont en activité.", "Roughly how many?")
+
+
+def test_english_names_of_places_and_an_ordinary_word():
+    from guide_assistant.assistant.geography import places_in
+    assert places_in("Is there a PAEJ in Marseilles or in Brussels?") == [
+        ("Marseilles", "Provence-Alpes-Côte d'Azur"), ("Brussels", "Belgique")]
+    assert places_in("We are a nice little town") == []
