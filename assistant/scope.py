@@ -34,6 +34,7 @@ _NOW = re.compile(
     r"still|currently|current|today|nowadays|now|since (?:the conference|then|\d{4})|this year|next year|"
     r"latest|anymore|any more|raised|increased|updated|changed|new amount|results? of|outcome|"
     r"after the conference|these days|at present|right now|de nos jours|en ce moment|à l'heure actuelle|"
+    r"demain|tomorrow|next week|la semaine prochaine|"
     # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
     r"(?:ça|cela) fait \w+ (?:mois|semaines|jours)|on attend|nous attendons|en retard|retard de paiement|"
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",

@@ -304,6 +304,11 @@ def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant,
     assert not scope.read("Le PAEJ de Pamiers, en Midi-Pyrénées, accueille quels âges ?").elsewhere
 
 
+def test_tomorrow_is_beyond_a_dated_guide(assistant):
+    a = assistant.ask("Quel temps fera-t-il demain à Toulouse ?")
+    assert a.refused or "il ne dit pas" in first_line(a)
+
+
 def test_a_payment_waited_for_now_is_beyond_the_guide(assistant):
     a = assistant.ask("Ça fait trois mois qu'on attend le versement de l'ASP pour la cantine, c'est normal ?")
     assert a.refused or "il ne dit pas" in a.answer
