@@ -54,10 +54,12 @@ ASKS: list[tuple[str, re.Pattern]] = [
     ("email", re.compile(r"\b(e-?mail|courriel|mail)\b", re.I)),
     ("url", re.compile(r"\b(site|lien|link|website|url|plateforme|platform)\b", re.I)),
     ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
+    ("share", re.compile(r"\b(quelle part|quel pourcentage|quelle proportion|what share|what percentage|"
+                         r"what proportion|how much of)\b", re.I)),
     ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|\btarifs?\b|€|euros?\b)", re.I)),
     ("person", WHO_WORDS),
 ]
-_TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b")
+_TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b|\b(?:à )?(?:midi|minuit)\b")
 _NUMBER = re.compile(r"\d")
 _NUMBER_RUN = re.compile(r"\d+(?:[  .,]\d+)*")
 # A count in words, as French writes an approximate one ("une soixantaine d'UDCCAS").
@@ -74,8 +76,8 @@ SECOND_SECTION_DENSE_GAP = 0.02  # … and its cosine at most this far below the
 
 
 def asked(question: str) -> str | None:
-    """What the question asks for: "count", "phone", "email", "url", "time", "date", "amount",
-    or None (an open question)."""
+    """What the question asks for: "count", "time", "phone", "email", "url", "date", "share" (a
+    percentage), "amount", "person", or None (an open question)."""
     return next((kind for kind, pattern in ASKS if pattern.search(question)), None)
 
 
@@ -308,10 +310,11 @@ ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
     "phone": lambda s: facts.PHONE.findall(s),
     "email": lambda s: facts.EMAIL.findall(s),
     "url": lambda s: facts.URL.findall(s),
-    "time": lambda s: [m.group() for m in _TIME.finditer(s)],
+    "time": lambda s: [m.group().strip() for m in _TIME.finditer(s)],
     "person": lambda s: [m.strip() for m in PERSON.findall(s)],
+    "share": lambda s: re.findall(r"\d+(?:,\d+)?\s?%", s),
     "date": lambda s: [d.text for d in extract_details(s, dates=True) if d.kind == "date"]
-    + [m.group() for m in _TIME.finditer(s)],
+    + [m.group().strip() for m in _TIME.finditer(s)],
 }
 # Whether a sentence carries the asked kind of detail: it has one of ASKED_DETAILS; a count is any
 # number but a phone's, and a site may be written without its scheme ("www.…", "….gouv.fr").
