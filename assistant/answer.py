@@ -50,7 +50,8 @@ ASKS: list[tuple[str, re.Pattern]] = [
     ("count", re.compile(r"\b(how many|number of|nombre de|combien de (?!temps)\w+(?! co[uû]t))", re.I)),
     ("time", re.compile(r"\b(([àa] )?quelle heure|what time|horaires?|when (does|do|will|is)\b.{0,40}\b(start|end|finish|begin|close)"
                         r"|quand (commence|d[ée]bute|se termine|finit|ferme))", re.I)),
-    ("phone", re.compile(r"\b(num[ée]ro|t[ée]l[ée]phone|t[ée]l\b|appeler|phone|call|hotline|helpline|freephone)", re.I)),
+    ("phone", re.compile(r"\b(num[ée]ro|t[ée]l[ée]phone|t[ée]l\b|appeler|phone|call|hotline|helpline|freephone|"
+                         r"contacter\b|joindre\b|contact\b)", re.I)),
     ("email", re.compile(r"\b(e-?mail|courriel|mail)\b", re.I)),
     ("url", re.compile(r"\b(site|lien|link|website|url|plateforme|platform)\b", re.I)),
     ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
@@ -106,15 +107,6 @@ def sentence_pages(section: Section, sentence: str) -> list[int]:
     if start < 0:
         return section.pages
     return chunk_pages(page_offsets(section), start, start + len(sentence))
-
-
-def amount_value(text: str) -> float | None:
-    """Numeric value of an amount string as printed ("1,30 €" → 1.3, "15 000€" → 15000.0)."""
-    digits = re.sub(r"[^\d,]", "", text.split("€")[0].split("euro")[0]).replace(",", ".")
-    try:
-        return float(digits)
-    except ValueError:
-        return None
 
 
 class ExtractiveAnswerer:
@@ -251,10 +243,11 @@ def premise_warning(question: str, section: Section, language: str, edition: Edi
 
 def amount_warning(question: str, section: Section, language: str, edition: Edition | None) -> str:
     """The amount half of `premise_warning`."""
-    asked = [amount_value(m.group()) for m in facts.AMOUNT.finditer(question)]
-    asked += [amount_value(m.group(1)) for m in re.finditer(r"€\s?(\d+(?:[.,]\d+)?)", question)]
-    given = {amount_value(a) for f in section.funding for a in f.amounts}
-    wrong = [a for a in asked if a is not None and a not in given]
+    # values as details.extract_details reads them: both decimal marks, thousands separators and
+    # multipliers ("€1.30" = "1,30 €", "15 000€" = "15.000 €", "7 milliards d'€")
+    asked = {d.value for d in extract_details(question) if d.kind == "amount"}
+    given = {d.value for f in section.funding for d in extract_details(f.sentence) if d.kind == "amount"}
+    wrong = asked - given
     if not wrong or not given:
         return ""
     amounts = " ".join(dated_quote(f.sentence, edition, language) for f in section.funding)

@@ -364,3 +364,15 @@ def test_english_names_of_places_and_an_ordinary_word():
     assert places_in("Is there a PAEJ in Marseilles or in Brussels?") == [
         ("Marseilles", "Provence-Alpes-Côte d'Azur"), ("Brussels", "Belgique")]
     assert places_in("We are a nice little town") == []
+
+
+def test_the_right_amount_written_the_english_way_is_not_corrected(assistant):
+    a = assistant.ask("Is it true the State pays €1.30 per school breakfast?")
+    assert "not the one in the guide" not in a.answer and "1,30 €" in first_line(a)
+    b = assistant.ask("Is it true the State pays €2 per school breakfast?")
+    assert first_line(b).startswith("Note: the amount in your question is not the one in the guide")
+
+
+def test_whom_to_contact_leads_with_the_contact(assistant):
+    a = assistant.ask("Qui contacter pour la cantine à 1 € ?")
+    assert ASP_PHONE in first_line(a)
