@@ -34,6 +34,7 @@ _ITEM_START = re.compile(r"^(\d{1,2}\s?h\s?\d{0,2}\b|[-•→▪◦]\s)")
 WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, not ended
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
+VALUE_MAX_CHARS = 40  # a line this short after an announcing ":" is its value (a phone, a date, a name)
 LABEL_MAX_CHARS = 60  # a line ending with ":" up to this long is a label ("Contact :", "Intervenants :")
 HEADING_MAX_CHARS = 90  # a numbered line longer than this is a numbered sentence, not a heading
 TITLE_MAX_WORDS = 12  # a title line without a stop is this short
@@ -93,8 +94,22 @@ def quotable(text: str, skip_heading: bool = True) -> list[str]:
     disposition à compter du mercredi 07 juillet à 9h … : »), not a numbered heading, and (with
     skip_heading) not the section's heading line."""
     heading_line = text.split("\n", 1)[0][:30] if skip_heading else "\0"
-    return [s for s in sentences(text) if len(s) > 25 and not (s.endswith(":") and len(s) <= LABEL_MAX_CHARS)
+    return [s for s in announced(sentences(text)) if len(s) > 25
+            and not (s.endswith(":") and len(s) <= LABEL_MAX_CHARS)
             and not s.startswith(heading_line) and not is_heading(s)]
+
+
+def announced(sents: list[str]) -> list[str]:
+    """Sentences with the value a sentence announces by ":" joined to it, when that value is a
+    short line of its own (« … pas d'image, pas de son...) : » + « 05 34 45 36 39 »), so that the
+    quote carries the number it announces."""
+    out: list[str] = []
+    for s in sents:
+        if out and out[-1].endswith(":") and len(out[-1]) > LABEL_MAX_CHARS and len(s) <= VALUE_MAX_CHARS:
+            out[-1] = f"{out[-1]} {s}"
+        else:
+            out.append(s)
+    return out
 
 
 def speakers(text: str) -> list[Speaker]:

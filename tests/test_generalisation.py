@@ -376,3 +376,10 @@ def test_the_right_amount_written_the_english_way_is_not_corrected(assistant):
 def test_whom_to_contact_leads_with_the_contact(assistant):
     a = assistant.ask("Qui contacter pour la cantine à 1 € ?")
     assert ASP_PHONE in first_line(a)
+
+
+def test_a_sentence_announcing_a_number_carries_it(assistant):
+    sents = assistant.index.sentences["Informations pratiques"][0]
+    assert any(s.endswith(": 05 34 45 36 39") for s in sents)
+    a = assistant.ask("Which number do I call if I have no sound during the videoconference?")
+    assert first_line(a).startswith("Answer: 05 34 45 36 39")
