@@ -57,6 +57,12 @@ class AssistantHolder:
             log.error("%s", exc)
             self.done = True
             return
+        except Exception as exc:  # a bug must not leave the page on « Chargement… » forever
+            log.exception("The assistant could not be loaded.")
+            self.status = (f"Erreur inattendue au chargement ({type(exc).__name__} : {exc}). Le détail est dans le "
+                           "journal du serveur ; `guide-assistant index --rebuild` reconstruit l'index.")
+            self.done = True
+            return
         ready = f"Prêt — {len(self.assistant.index.sections)} sections du guide indexées."
         edition = self.assistant.scope.edition
         if edition:  # every figure of an answer dates from the guide's edition

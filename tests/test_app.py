@@ -134,3 +134,18 @@ def test_respond_refusal_has_no_sources(client):
 def test_file_route_serves_only_the_corpus(client, app_url):
     resp = httpx.get(app_url.rstrip("/") + "/gradio_api/file=/etc/passwd", timeout=30)
     assert resp.status_code in (403, 404)
+
+
+def test_an_unexpected_loading_error_ends_the_loading_status(settings, monkeypatch):
+    # the failure is faked (what is under test is the page's loader, not the failing stage)
+    from guide_assistant.app import AssistantHolder
+    from guide_assistant.assistant.service import Assistant
+
+    def broken(*args, **kwargs):
+        raise ValueError("chunk too long")
+
+    monkeypatch.setattr(Assistant, "from_settings", broken)
+    holder = AssistantHolder(settings).start()
+    holder._thread.join(timeout=30)
+    assert holder.done and holder.assistant is None
+    assert holder.status.startswith("Erreur inattendue") and "chunk too long" in holder.status
