@@ -386,7 +386,7 @@ def render_section(question: str, language: str, section: Section, lead: str | N
         head = "Montants cités" if language == "fr" else "Amounts in the guide"
         out.append(f"{head} : " if language == "fr" else f"{head}: ")
         out[-1] += " ".join(dated_quote(m, edition, language) for m in money_lines)
-    if primary and WHO_WORDS.search(question):
+    if WHO_WORDS.search(question):  # every section of a who-question names its speakers
         out.append(speakers_card(section, language))
     out.append(contact_card(section, language))
     return "\n\n".join(x for x in out if x)

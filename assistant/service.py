@@ -35,6 +35,7 @@ INSTRUCTIONS = re.compile(
     r"do what it says|fais ce qu'il dit|you are now|tu es maintenant|jailbreak",
     re.I,
 )
+CONJUNCTION = re.compile(r"\s(?:et|and)\s(?=(?:l[ae']|les|the|des|du|de la|pour|for)\b)", re.I)
 PERSONAL_DATA = re.compile(
     r"adresse (personnelle|priv[ée]e|perso|du domicile)|num[ée]ro (personnel|priv[ée]|perso)|"
     r"portable (de|d')|t[ée]l[ée]phone (personnel|priv[ée]|portable)|date de naissance|"
@@ -163,6 +164,17 @@ class Assistant:
         much does the State put into one?" after a question on the points conseil budget)."""
         return thread.followup and any(h.label in thread.prior for h in hits[:2])
 
+    def conjunct_sections(self, question: str, language: str, hits: list[SectionHit]) -> list[str]:
+        """The best section of each side of a question joining two subjects by "et"/"and"
+        ("Who presents the youth housing workshop and the AIVS workshop?"), when the sides
+        retrieve different sections; else []."""
+        sides = [x.strip() for x in CONJUNCTION.split(question, maxsplit=1)]
+        if len(sides) != 2 or min(len(x.split()) for x in sides) < 2:
+            return []
+        tops = [group_sections(self.retriever.retrieve(x, english=language == "en"))[:1] for x in sides]
+        labels = [t[0].label for t in tops if t]
+        return labels if len(set(labels)) == 2 else []
+
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         """The checked answer to `question` (see `ask_stream`)."""
         return next(e for e in self.ask_stream(question, history) if isinstance(e, Answer))
@@ -198,7 +210,8 @@ class Assistant:
         limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
-        hits = mark_named(self.records.narrow(q, hits), self.retriever.lexical.topical_terms(q, language == "en"))
+        hits = mark_named(self.records.narrow(q, hits), self.retriever.lexical.topical_terms(q, language == "en"),
+                          self.conjunct_sections(q, language, hits))
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}

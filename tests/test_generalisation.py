@@ -383,3 +383,9 @@ def test_a_sentence_announcing_a_number_carries_it(assistant):
     assert any(s.endswith(": 05 34 45 36 39") for s in sents)
     a = assistant.ask("Which number do I call if I have no sound during the videoconference?")
     assert first_line(a).startswith("Answer: 05 34 45 36 39")
+
+
+def test_two_subjects_joined_by_and_get_both_workshops(assistant):
+    a = assistant.ask("Who presents the youth housing workshop and the AIVS workshop?")
+    assert {"Atelier n°6", "Atelier n°12"} <= set(cited(a))
+    assert "Gregory Pellerin" in a.answer and "Laurent Cherubin" in a.answer
