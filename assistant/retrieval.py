@@ -113,15 +113,16 @@ def group_sections(hits: list[Retrieved]) -> list[SectionHit]:
     return sorted(out, key=lambda s: s.score, reverse=True)
 
 
-def mark_named(hits: list[SectionHit], topics: dict[str, set[str]], conjuncts: list[str] = ()) -> list[SectionHit]:
-    """`hits` with `named` set on the sections that a topic word of the question points to
-    alone among the hits (a word the guide uses in that one of them), when the question so names
-    two or more of them ("Compare l'aide par repas de cantine et par petit-déjeuner"), or when
-    the two sides of "X et Y" each retrieve one of them (`conjuncts`); else unchanged."""
+def topic_sections(hits: list[SectionHit], topics: dict[str, set[str]]) -> set[str]:
+    """The hits (fused score within NAMED_RATIO of the first) that a topic word of the question
+    points to alone among them (a word the guide uses in that one of them)."""
     labels = {h.label for h in hits if h.score >= NAMED_RATIO * hits[0].score}
-    own = {next(iter(found & labels)) for found in topics.values() if len(found & labels) == 1}
-    if len(own) < 2 and set(conjuncts) <= {h.label for h in hits} and len(conjuncts) == 2:
-        own = set(conjuncts)  # each side of "X et Y" names its own section
-    if len(own) < 2:
+    return {next(iter(found & labels)) for found in topics.values() if len(found & labels) == 1}
+
+
+def mark_named(hits: list[SectionHit], named: set[str]) -> list[SectionHit]:
+    """`hits` with `named` set on those sections when the question names two or more of them
+    ("Compare l'aide par repas de cantine et par petit-déjeuner"); else unchanged."""
+    if len(named & {h.label for h in hits}) < 2:
         return hits
-    return [replace(h, named=h.label in own) for h in hits]
+    return [replace(h, named=h.label in named) for h in hits]

@@ -20,7 +20,7 @@ from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
 from guide_assistant.assistant.records_query import RecordFilter, split_questions
 from guide_assistant.assistant.retrieval import (HybridRetriever, SectionHit, group_sections, mark_named,
-                                                 named_labels)
+                                                 named_labels, topic_sections)
 from guide_assistant.assistant.scope import Limits, ScopeReader, edition
 from guide_assistant.config import Settings
 from guide_assistant.errors import QuestionError
@@ -164,7 +164,7 @@ class Assistant:
         much does the State put into one?" after a question on the points conseil budget)."""
         return thread.followup and any(h.label in thread.prior for h in hits[:2])
 
-    def conjunct_sections(self, question: str, language: str, hits: list[SectionHit]) -> list[str]:
+    def conjunct_sections(self, question: str, language: str) -> list[str]:
         """The best section of each side of a question joining two subjects by "et"/"and"
         ("Who presents the youth housing workshop and the AIVS workshop?"), when the sides
         retrieve different sections; else []."""
@@ -210,8 +210,11 @@ class Assistant:
         limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
-        hits = mark_named(self.records.narrow(q, hits), self.retriever.lexical.topical_terms(q, language == "en"),
-                          self.conjunct_sections(q, language, hits))
+        hits = self.records.narrow(q, hits)
+        named = topic_sections(hits, self.retriever.lexical.topical_terms(q, language == "en"))
+        if len(named) < 2:  # else each side of "X et Y" may name its own section
+            named = set(self.conjunct_sections(q, language))
+        hits = mark_named(hits, named)
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
                  "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}
