@@ -6,6 +6,7 @@ carry the previous turn) → hybrid retrieval → refuse or answer → citations
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import time
@@ -22,7 +23,7 @@ from guide_assistant.assistant.records_query import RecordFilter, split_question
 from guide_assistant.assistant.retrieval import (HybridRetriever, SectionHit, group_sections, mark_named,
                                                  named_labels, topic_sections)
 from guide_assistant.assistant.scope import Limits, ScopeReader, edition
-from guide_assistant.config import Settings
+from guide_assistant.config import LlmSettings, Settings
 from guide_assistant.errors import QuestionError
 from guide_assistant.index.store import LoadedIndex, open_index
 from guide_assistant.records import Answer, Section, Turn
@@ -61,16 +62,38 @@ def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
                               edition(list(index.sections.values())))
 
 
+def ranked(hits: list[SectionHit]) -> list[tuple[str, float, float, float]]:
+    """The debug ranking: [label, fused score, cosine, BM25] per section, best first."""
+    return [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]
+
+
+def local_model_installed(llm: LlmSettings) -> bool:
+    """The local backend is chosen and its runtime and model packages are installed."""
+    if llm.backend != "local" or importlib.util.find_spec("llama_cpp") is None:
+        return False
+    from guide_assistant.assistant.llm_model import ModelProvisionError, find_installed_parts, get_model
+
+    try:
+        find_installed_parts(get_model(llm.model))
+    except ModelProvisionError as exc:
+        log.info("Answerability judge off: %s", exc)
+        return False
+    return True
+
+
 def make_judge(settings: Settings) -> Judge | None:
-    """The answerability judge when `settings.answer.judge` is "on" (on the model of
-    `settings.llm`), else None. Raises the model's provisioning errors when it cannot load."""
+    """The answerability judge on the local model of `settings.llm`: when `settings.answer.judge`
+    is "on", or "auto" and that model's packages are installed; else None. Raises the model's
+    provisioning errors when it is "on" and cannot load, JudgeUnavailable for an endpoint."""
     from guide_assistant.assistant.llm import get_llm, prefix_states
 
     llm = settings.llm
-    if settings.answer.judge == "off":
+    if settings.answer.judge == "off" or (settings.answer.judge == "auto" and not local_model_installed(llm)):
         return None
     model = get_llm(llm)
-    return Judge(model, prefix_states(model, llm), llm.lead_source_chars, settings.answer.judge_candidates)
+    a = settings.answer
+    return Judge(model, prefix_states(model, llm), llm.lead_source_chars, a.judge_candidates,
+                 {"fr": a.judge_threshold_fr, "en": a.judge_threshold_en})
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -217,7 +240,7 @@ class Assistant:
         hits = mark_named(hits, named)
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
                  "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
-                 "sections": [(h.label, round(h.score, 4), round(h.dense, 4), round(h.lexical, 2)) for h in hits]}
+                 "sections": ranked(hits)}
         unknown = [n for n in limits.unnamed if n.isupper()]
         if unknown or not (self.continues(thread, hits) or self.is_confident(hits, thread.query, language == "en")):
             reason = "unnamed" if unknown else "scope"
@@ -226,11 +249,12 @@ class Assistant:
         if self.judge and not named_labels(thread.query, set(self.index.sections)):
             judged, verdicts = self.judge.rerank(thread.query if thread.followup else q, language, hits,
                                                  self.index.sections)
-            debug["judge"] = [(v.label, v.answers, v.raw, v.prefix_state) for v in verdicts]
+            debug["judge"] = [(v.label, v.answers, round(v.score, 4), v.prefix_state) for v in verdicts]
             if not judged:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug)
                 return
             hits = judged
+            debug["sections"] = ranked(hits)  # the eval scores the ranking the answer used
         if isinstance(self.answerer, GenerativeAnswerer):  # the model reads the standalone rewrite
             draft = self.answerer.prepare(thread.query if thread.followup else q, language, hits,
                                           self.index.sections)

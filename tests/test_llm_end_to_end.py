@@ -42,7 +42,7 @@ def model_cache(tmp_path_factory):
 def llm_settings(settings: Settings, **llm) -> Settings:
     return Settings(
         ingest=settings.ingest.model_dump(), index=settings.index.model_dump(),
-        answer={"mode": "llm"}, llm={"model": SMALL, "max_new_tokens": 120, "max_sources": 2,
+        answer={"mode": "llm", "judge": "off"}, llm={"model": SMALL, "max_new_tokens": 120, "max_sources": 2,
                                       "source_chars": 700, **llm},
     )
 
