@@ -124,9 +124,9 @@ class Judge:
         sources = [lead_source(section, self.lead_source_chars)] if section else []
         return section_messages("judge_user", language, question, sources), sources
 
-    def prompt(self, question: str, language: str, section: Section) -> tuple[str, str]:
+    def prompt(self, question: str, language: str, section: Section | None) -> tuple[str, str]:
         """(prefix, prompt) of the judgement of `section`, as the local model reads it; the
-        prefix is the answer prompt's ("system + source [1]")."""
+        prefix is the answer prompt's ("system + source [1]"; "" without a section)."""
         return fixed_prefix(self.llm, *self.messages(question, language, section))
 
     def _tokens(self, prompt: str, question: str) -> tuple[list[int], list[int]]:
@@ -141,12 +141,8 @@ class Judge:
     def likelihood(self, question: str, language: str, section: Section | None) -> tuple[float, str]:
         """(mean log-probability of the question's tokens after the prompt with `section` as
         source [1] (None: no source), how the prefix was obtained)."""
-        messages, sources = self.messages(question, language, section)
-        prompt = self.llm.messages_to_prompt(messages)
-        how = ""
-        if section is not None and self.states is not None:
-            prefix, _ = fixed_prefix(self.llm, messages, sources)
-            how = self.states.prime(prefix, prompt)
+        prefix, prompt = self.prompt(question, language, section)
+        how = self.states.prime(prefix, prompt) if section is not None and self.states is not None else ""
         return continuation_logprob(self.model, *self._tokens(prompt, question)), how
 
     def judge(self, question: str, language: str, sections: list[Section]) -> list[Verdict]:
