@@ -84,13 +84,16 @@ def continuation_logprob(llama, context: list[int], scored: list[int]) -> float:
         return 0.0
     live = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), context)
     llama.n_tokens = min(live, len(context) - 1)
-    llama.eval(context[llama.n_tokens:-1])
-    batch = context[-1:] + scored[:-1]  # row i's logits predict scored[i]
-    n_past = llama.n_tokens
+    if len(context) - llama.n_tokens + len(scored) - 1 > llama.n_batch:  # a long tail first (no logits)
+        llama.eval(context[llama.n_tokens:-1])
+    batch = context[llama.n_tokens:] + scored[:-1]  # the context's tail, then the scored tokens
+    n_past, first = llama.n_tokens, len(batch) - len(scored)  # row first + i's logits predict scored[i]
     llama._ctx.kv_cache_seq_rm(-1, n_past, -1)
-    llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
+    llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
+    for i in range(first, len(batch)):
+        llama._batch.batch.logits[i] = True
     llama._ctx.decode(llama._batch)
-    logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch), llama.n_vocab()))
+    logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(scored), llama.n_vocab()))
     llama.input_ids[n_past: n_past + len(batch)] = batch
     llama.n_tokens = n_past + len(batch)
     return float(log_softmax_at(logits, scored).mean())

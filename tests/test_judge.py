@@ -6,11 +6,12 @@ by the eval (README, "Answerability judge")."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[llm]')")
 
-from guide_assistant.assistant.judge import Judge, Verdict, continuation_logprob  # noqa: E402
+from guide_assistant.assistant.judge import Judge, Verdict, continuation_logprob, log_softmax_at  # noqa: E402
 from guide_assistant.assistant.llm_model import ensure_model, get_model  # noqa: E402
 from guide_assistant.assistant.service import Assistant  # noqa: E402
 from guide_assistant.config import Settings  # noqa: E402
@@ -62,6 +63,23 @@ def test_a_primed_state_scores_as_a_fresh_context(judged):
     other = continuation_logprob(model, context, model.tokenize(" Quel temps fera-t-il demain ?".encode(), add_bos=False))
     assert fresh < 0 and abs(fresh - again) < 1e-3
     assert other != pytest.approx(fresh, abs=1e-3)
+
+
+def test_the_batched_scores_equal_token_by_token_decoding(judged):
+    """The one-batch decode (context tail and scored tokens together, logits of the scored rows
+    only) gives the log-probabilities that llama.cpp's own decoding gives token by token."""
+    model = judged.judge.model
+    context = model.tokenize("Source : le guide des élus. Question :".encode(), add_bos=False)
+    scored = model.tokenize(" Qui finance les petits déjeuners ?".encode(), add_bos=False)
+    reference = []
+    for i, token in enumerate(scored):
+        model.reset()
+        model.eval(context + scored[:i])
+        last = np.ctypeslib.as_array(model._ctx.get_logits(), shape=(1, model.n_vocab()))  # the last token's
+        reference.append(log_softmax_at(last, [token])[0])
+    model.reset()
+    model.eval(context[:2])  # a live prefix shorter than the context: its tail goes in the batch
+    assert continuation_logprob(model, context, scored) == pytest.approx(float(np.mean(reference)), abs=0.02)
 
 
 def test_the_section_on_the_subject_makes_the_question_likelier(judged, sections):
