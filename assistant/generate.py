@@ -9,8 +9,10 @@ the application checks it before anyone sees it.
    "(Atelier n°2, p. 7)"; numbers the model was never given are dropped; when the model cites
    nothing, the sections whose words support the answer are cited.
 3. Per-citation check: every phone number, e-mail, URL, € amount and date of a sentence must
-   appear in the text of the sections that sentence cites (or the answer cites); a sentence
-   that carries an unsupported detail is removed, and the event is logged.
+   appear in the text of the sections that sentence cites (or the answer cites), and in the
+   cited sentence that says what its clause says (assistant/support.py: a figure bound to
+   another subject); a sentence that carries an unsupported detail is removed, and the event
+   is logged.
 4. "NON TROUVÉ" / "NOT FOUND" from the model, or nothing left after the check, is a refusal.
 5. The contact card is rendered from the section's record, never generated.
 """
@@ -37,6 +39,7 @@ from guide_assistant.assistant.details import Evidence, extract_details
 from guide_assistant.assistant.lexical import Translate, tokenize
 from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.assistant.retrieval import SectionHit
+from guide_assistant.assistant.support import ClauseEvidence
 from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.prompts import load_prompt
 from guide_assistant.records import Citation, Section, Turn
@@ -318,6 +321,7 @@ class GenerativeAnswerer:
         self.states = states
         self.lead_source_chars = lead_source_chars
         self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4)
+        self.clauses = ClauseEvidence(embedder, sentence_vectors, translate)
         self.embedder = embedder
         self.sentence_vectors = sentence_vectors
         self.max_sources = max_sources
@@ -399,6 +403,8 @@ class GenerativeAnswerer:
         if NOT_FOUND.search(raw) or not raw.strip():
             raise SourceRefusal("the model found no answer in the sources")
         kept, removed = check_answer(raw, sources, draft.question, self.translate)
+        kept, misbound = self.bound(kept, sources)
+        removed += misbound
         warning = premise_warning(draft.question, sources[0].section, draft.language)
         if warning:  # the question states an amount the guide contradicts: no "yes, that is right"
             removed += [(t, ["agrees"]) for t, _ in kept if AFFIRM.search(t)]
@@ -419,6 +425,22 @@ class GenerativeAnswerer:
                  self.guide_says(wrong, draft.language, main) if wrong else "", contact_card(main, draft.language)]
         citations = [self.citation(by_number[n].section, " ".join(t for t, ns in kept if n in ns)) for n in used]
         return "\n\n".join(p for p in parts if p), citations
+
+    def bound(self, kept: list[tuple[str, list[int]]],
+              sources: list[Source]) -> tuple[list[tuple[str, list[int]]], list[tuple[str, list[str]]]]:
+        """(kept, removed): the sentences whose every detail stands in the cited sentence that
+        says what its clause says, and the others with their misbound details (see
+        assistant/support.py: "the State pays €3 per school breakfast", 3 € being the canteen's)."""
+        by_number = {s.number: s.section.label for s in sources}
+        out, removed = [], []
+        for text, nums in kept:
+            bad = [d.text for d in self.clauses.misbound(text, [by_number[n] for n in nums])]
+            if bad:
+                log.warning("Generated sentence removed, detail bound to another subject %s: %r", bad, text)
+                removed.append((text, bad))
+            else:
+                out.append((text, nums))
+        return out, removed
 
     def guide_says(self, claim: str, language: str, section: Section) -> str:
         """The section's sentence closest to a removed claim, verbatim, with its citation: what

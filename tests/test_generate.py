@@ -31,7 +31,8 @@ def sources(built_index):
 
 @pytest.fixture(scope="module")
 def answerer(built_index):
-    return GenerativeAnswerer(llm=None, embedder=built_index.embedder, sentence_vectors=built_index.sentences)
+    return GenerativeAnswerer(llm=None, embedder=built_index.embedder, sentence_vectors=built_index.sentences,
+                              translate=built_index.word_map.translate)
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +223,25 @@ def test_an_announcement_whose_items_were_all_removed_is_dropped(sources):
     raw = "Voici les étapes : [1]\n1. Payez 100 € par jour [1].\n2. Payez 100 € par nuit [1]."
     kept, removed = check_answer(raw, sources)
     assert kept == [] and removed[-1] == ("Voici les étapes :", ["dangling"])
+
+
+@pytest.mark.parametrize("raw, misbound", [
+    # 3 € is the canteen's (Atelier n°1), cited beside the breakfasts (Atelier n°2): wrong subject
+    ("The State pays €3 per school breakfast [1, 2].", "€3"),
+    ("Pour les petits déjeuners comme pour la cantine, appelez le 05 49 37 56 30 [1, 2].", "05 49 37 56 30"),
+])
+def test_a_figure_bound_to_another_subject_is_removed(answerer, sources, sections, raw, misbound):
+    kept, _ = check_answer(raw, sources)
+    assert kept  # the figure is in the cited sections: only the binding check can see the error
+    text, _ = answerer.finish(draft(raw + " Contactez la DSDEN de votre département [1].", sources), sections)
+    assert "DSDEN" in text and misbound not in text.split("Le guide indique")[0]
+
+
+@pytest.mark.parametrize("raw", [
+    "L'État verse 1,30 € par petit-déjeuner [1].",
+    "L'État prend en charge 3 € par repas servi à la cantine [2].",
+    "Pour la cantine, contactez l'ASP au 05 49 37 56 30 ou à aidecantinescolaire@asp-public.fr [2].",
+])
+def test_a_figure_in_the_sentence_that_says_it_is_kept(answerer, sources, sections, raw):
+    kept, removed = answerer.bound(*check_answer(raw, sources)[:1], sources)
+    assert kept and not removed
