@@ -321,7 +321,7 @@ class GenerativeAnswerer:
         self.states = states
         self.lead_source_chars = lead_source_chars
         self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4)
-        self.clauses = ClauseEvidence(embedder, sentence_vectors, translate)
+        self.clauses = ClauseEvidence(sentence_vectors, translate)
         self.embedder = embedder
         self.sentence_vectors = sentence_vectors
         self.max_sources = max_sources

@@ -5,12 +5,16 @@ merely somewhere in the cited sections.
 The check that keeps only details found in the cited sections (assistant/generate.py,
 `check_answer`) lets through "the State pays €3 per school breakfast" when the breakfast and
 canteen workshops are both cited: 3 € is in the canteen's sentence. Here each detail is read in
-its clause (the part of the sentence between ";", ", ", "et", "and"…), the clause without its
-details is matched to the cited sentences (shared words, then the index's embedder), and the
-detail must be in one of the two closest cited sentences or in a sentence next to one (a label
-and its value are often printed as two lines: "Contactez l'ASP :" then "Tél. : 05 49 37 56
-30"): the sentence-window idea of llama-index's
-SentenceWindowNodeParser, applied to a claim instead of a query.
+its clause (the part of the sentence between ";", ", ", "et", "and"…); the clause without its
+details is matched to the cited sentences by their words (BM25), and a cited sentence holding
+the detail must match it about as well as the best one does. A sentence is scored with its
+neighbours (a label and its value are often printed as two lines: "Contactez l'ASP :" then
+"Tél. : 05 49 37 56 30"): the sentence-window idea of llama-index's SentenceWindowNodeParser,
+applied to a claim instead of a query.
+
+Why words and not the embedder: within one section the bundled embedder's cosines of a claim
+with the section's sentences lie within a few hundredths (0.80-0.85 for "l'État prend en
+charge … par repas servi", the sentence saying it ranking 7th of 11 in Atelier n°1).
 """
 
 from __future__ import annotations
@@ -22,14 +26,13 @@ import numpy as np
 
 from guide_assistant.assistant.details import Detail, Evidence, extract_details, nfkc
 from guide_assistant.assistant.lexical import Translate, tokenize
-from guide_assistant.index.embedders import BundledEmbedding
 
 # Where a sentence's clauses part: ";", a comma followed by a space (not "1,30"), and the
 # coordinating words of French and English.
 _CLAUSE = re.compile(r";|,\s+|\s+(?:et|and|mais|but|tandis que|alors que|whereas|while|puis|then)\s+", re.I)
 MIN_CLAUSE_WORDS = 3  # a clause with fewer words besides its detail ("et 3 €") is read in the whole sentence
-TOP = 2  # closest cited sentences whose windows may hold the detail
-WINDOW = 1  # sentences either side of the closest one that count as its context
+BOUND_RATIO = 0.5  # least share of the best cited sentence's match a detail's own sentence must reach
+WINDOW = 1  # neighbours either side whose words count for a sentence
 
 
 def clause_of(sentence: str, detail: Detail) -> str:
@@ -62,47 +65,39 @@ def subject(clause: str, details: list[Detail]) -> str:
 
 
 class ClauseEvidence:
-    """Finds, for a generated clause, the cited sentences that say the same thing.
+    """Tells, for a generated clause, whether the cited sentence holding its detail says what the
+    clause says.
 
-    sentence_vectors: section label → (its sentences in document order, (n, dim) float32
-    L2-normalised passage embeddings), as stored in the index. translate: the index's
-    WordMap.translate (an English clause's words as the guide's closest French words).
+    sentence_vectors: section label → (its sentences in document order, embeddings), as stored in
+    the index (only the sentences are read). translate: the index's WordMap.translate (an English
+    clause's words as the guide's closest French words).
     """
 
-    def __init__(self, embedder: BundledEmbedding, sentence_vectors: dict[str, tuple[list[str], np.ndarray]],
-                 translate: Translate | None = None):
-        self.embedder = embedder
+    def __init__(self, sentence_vectors: dict[str, tuple[list[str], np.ndarray]], translate: Translate | None = None):
         self.sentence_vectors = sentence_vectors
         self.translate = translate
 
-    def window(self, clause: str, labels: list[str]) -> str:
-        """The TOP cited sentences that best match the clause's words (BM25 over the cited
-        sentences, stemmed words: a word rare among them, "repas", weighs more than one they all
-        share, "cantine"; ties broken by the cosine of their embeddings), each with its WINDOW
-        neighbours in its section, joined; "" when the sections have no sentences.
-
-        Why words first: within one section the bundled embedder's cosines of a claim with the
-        section's sentences lie within a few hundredths (0.80-0.85 for "l'État prend en charge …
-        par repas servi", the sentence saying it ranking 7th of 11)."""
-        pool = [(sents, k, vecs[k]) for label in labels
-                for sents, vecs in [self.sentence_vectors.get(label, ([], None))] for k in range(len(sents))]
-        if not pool:
-            return ""
-        bm25 = bm25s.BM25()
-        bm25.index([tokenize(sents[k]) or ["∅"] for sents, k, _ in pool], show_progress=False)
-        lexical = bm25.get_scores(tokenize(clause, self.translate) or ["∅"])
-        q = np.asarray(self.embedder.get_text_embedding(clause), dtype=np.float32)
-        order = sorted(range(len(pool)), key=lambda i: (-lexical[i], -float(pool[i][2] @ q)))[:TOP]
-        return "\n\n".join("\n".join(pool[i][0][max(0, pool[i][1] - WINDOW): pool[i][1] + WINDOW + 1]) for i in order)
-
     def misbound(self, sentence: str, labels: list[str]) -> list[Detail]:
-        """Details of `sentence` that the cited sections hold, but not in the sentence (window)
-        closest to the detail's clause: a figure bound to another subject. Details the sections
-        do not hold at all are `check_answer`'s to remove."""
-        whole = Evidence("\n\n".join("\n".join(self.sentence_vectors.get(lab, ([], None))[0]) for lab in labels))
-        out = []
+        """Details of `sentence` that the cited sections hold, but only in sentences that match
+        the detail's clause (its words, BM25 over the cited sentences, each sentence scored with
+        its WINDOW neighbours) less than BOUND_RATIO as well as the best-matching cited sentence
+        does: a figure bound to another subject. Details the sections do not hold at all are
+        `check_answer`'s to remove; a clause sharing no word with the cited sentences (an English
+        word the guide's vocabulary cannot map) is not judged."""
+        pool = [(label, k, sentence_) for label in labels
+                for k, sentence_ in enumerate(self.sentence_vectors.get(label, ([], None))[0])]
         details = extract_details(sentence, dates=True, quantities=True)
+        if not pool or not details:
+            return []
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(text) or ["∅"] for _, _, text in pool], show_progress=False)
+        out = []
         for d in details:
-            if whole.supports(d) and not Evidence(self.window(subject(clause_of(sentence, d), details), labels)).supports(d):
+            lexical = bm25.get_scores(tokenize(subject(clause_of(sentence, d), details), self.translate) or ["∅"])
+            windowed = [max(lexical[j] for j, (lab, k, _) in enumerate(pool)
+                            if lab == label and abs(k - i) <= WINDOW) for label, i, _ in pool]
+            holding = [windowed[j] for j, (_, _, text) in enumerate(pool) if Evidence(text).supports(d)]
+            best = max(lexical)
+            if holding and best > 0 and max(holding) < BOUND_RATIO * best:
                 out.append(d)
         return out
