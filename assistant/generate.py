@@ -23,7 +23,8 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from llama_index.core.llms import LLM, ChatMessage
@@ -44,6 +45,9 @@ from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.prompts import load_prompt
 from guide_assistant.records import Citation, Section, Turn
 
+if TYPE_CHECKING:  # judge.py builds its prompts with this module's functions
+    from guide_assistant.assistant.judge import Judge
+
 log = logging.getLogger(__name__)
 
 NOT_FOUND = re.compile(r"NON TROUV[ÉE]|NOT FOUND", re.I)
@@ -54,7 +58,7 @@ _SENTENCE = re.compile(r"(?<=[^\W\d_][.!?])\s+|(?<=[^\W\d_] [!?])\s+|(?<=[)»\]]
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
 _BROKEN_MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d*)*(?=\s|$)|\[\s*$")  # "[4" or "[" where the token cap cut a marker
 _PLACEHOLDER = re.compile(r"\[\s*[^\W\d_]")  # "[Insert Date]", "[Nom]": a template slot, not a marker
-FORM_REASONS = frozenset({"truncated", "placeholder", "meta", "echo", "repeat", "dangling", "agrees"})
+FORM_REASONS = frozenset({"truncated", "placeholder", "meta", "echo", "repeat", "dangling", "agrees", "unsupported"})
 # Least share of an answer's words that must come from the cited sections or the question, else
 # the model is not answering from the guide (generic advice, an off-topic answer). Measured on
 # the 108-question eval run of 2026-11-29: every French answer under 0.35 was off-topic or
@@ -86,6 +90,7 @@ class Draft:
     messages: list[ChatMessage]
     raw: str = ""
     prefix_state: str = ""  # how the prompt's fixed prefix was obtained: live, loaded, saved (or "" if none)
+    removed: list[tuple[str, list[str]]] = field(default_factory=list)  # sentences the checks removed, and why
 
 
 @dataclass(frozen=True)
@@ -311,12 +316,17 @@ class GenerativeAnswerer:
     def __init__(self, llm: LLM, embedder: BundledEmbedding,
                  sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 2,
                  source_chars: int = 300, lead_source_chars: int = 3200, history_turns: int = 4,
-                 states: PrefixStates | None = None, translate: Translate | None = None):
+                 states: PrefixStates | None = None, translate: Translate | None = None,
+                 judge: Judge | None = None, support_threshold: float = 0.3):
         """Answers fall back to `ExtractiveAnswerer` (verbatim quotes) when no generated sentence
         survives the check. `states`: saved prompt prefixes of a local llama.cpp model (None for
         an endpoint, or to evaluate every prompt in full); `llm.messages_to_prompt` must be the
-        formatting the model receives. translate: the index's WordMap.translate."""
+        formatting the model receives. translate: the index's WordMap.translate. judge: the
+        answerability judge on the same local model, which also checks that each generated
+        sentence is supported by its cited section (`supported`; None: not checked)."""
         self.llm = llm
+        self.judge = judge
+        self.support_threshold = support_threshold
         self.translate = translate
         self.states = states
         self.lead_source_chars = lead_source_chars
@@ -404,7 +414,9 @@ class GenerativeAnswerer:
             raise SourceRefusal("the model found no answer in the sources")
         kept, removed = check_answer(raw, sources, draft.question, self.translate)
         kept, misbound = self.bound(kept, sources)
-        removed += misbound
+        kept, unsupported = self.supported(draft, kept)
+        removed += misbound + unsupported
+        draft.removed = removed
         warning = premise_warning(draft.question, sources[0].section, draft.language)
         if warning:  # the question states an amount the guide contradicts: no "yes, that is right"
             removed += [(t, ["agrees"]) for t, _ in kept if AFFIRM.search(t)]
@@ -440,6 +452,32 @@ class GenerativeAnswerer:
                 removed.append((text, bad))
             else:
                 out.append((text, nums))
+        return out, removed
+
+    def supported(self, draft: Draft,
+                  kept: list[tuple[str, list[int]]]) -> tuple[list[tuple[str, list[int]]], list[tuple[str, list[str]]]]:
+        """(kept, removed): the sentences that one of their cited sections supports (the judge's
+        pointwise mutual information of the sentence with the section, see `Judge.support`, at
+        least `support_threshold` nats per token), and the others ("unsupported"). Each cited
+        section is read once, with the sentences that cite it as the reply. All kept without a
+        judge (an endpoint, or the judge off)."""
+        if self.judge is None or not kept:
+            return kept, []
+        by_number = {s.number: s.section for s in draft.sources}
+        scores = [float("-inf")] * len(kept)
+        for n in dict.fromkeys(n for _, nums in kept for n in nums):
+            citing = [i for i, (_, nums) in enumerate(kept) if n in nums]
+            pmi = self.judge.support(draft.question, draft.language, [kept[i][0] for i in citing], by_number[n])
+            log.info("support of %s: %s", by_number[n].label, [round(x, 3) for x in pmi])
+            for i, score in zip(citing, pmi):
+                scores[i] = max(scores[i], score)
+        out, removed = [], []
+        for (text, nums), score in zip(kept, scores):
+            if score >= self.support_threshold:
+                out.append((text, nums))
+            else:
+                log.warning("Generated sentence removed, unsupported by its cited source (%.2f nats/token): %r", score, text)
+                removed.append((text, ["unsupported"]))
         return out, removed
 
     def guide_says(self, claim: str, language: str, section: Section) -> str:

@@ -72,16 +72,22 @@ def log_softmax_at(logits: np.ndarray, tokens: list[int]) -> np.ndarray:
 
 
 def continuation_logprob(llama, context: list[int], scored: list[int]) -> float:
-    """Mean log-probability (nats per token) of `scored` following `context`, by a
-    `llama_cpp.Llama` whose context may already hold a prefix of `context` (a primed state).
+    """Mean log-probability (nats per token) of `scored` (its first MAX_SCORED_TOKENS) following
+    `context`; 0.0 when either is empty. See `continuation_logprobs`."""
+    scored = scored[:MAX_SCORED_TOKENS]
+    return float(continuation_logprobs(llama, context, scored).mean()) if context and scored else 0.0
+
+
+def continuation_logprobs(llama, context: list[int], scored: list[int]) -> np.ndarray:
+    """(len(scored),) float64: the log-probability (nats) of each token of `scored` following
+    `context` and the scored tokens before it, by a `llama_cpp.Llama` whose context may already
+    hold a prefix of `context` (a primed state). `context` and `scored` must not be empty, and
+    together fit the model's context window.
 
     Why our own decode: llama-cpp-python keeps per-token logits only with `logits_all=True`
     for the whole model (a 2.5 GB buffer, and prefix-state files that carry every prompt token's
     logits); here one batch asks for the logits of the scored tokens only.
     """
-    scored = scored[:MAX_SCORED_TOKENS]
-    if not context or not scored:
-        return 0.0
     live = common_prefix(llama.input_ids[: llama.n_tokens].tolist(), context)
     llama.n_tokens = min(live, len(context) - 1)
     if len(context) - llama.n_tokens + len(scored) - 1 > llama.n_batch:  # a long tail first (no logits)
@@ -96,7 +102,7 @@ def continuation_logprob(llama, context: list[int], scored: list[int]) -> float:
     logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(scored), llama.n_vocab()))
     llama.input_ids[n_past: n_past + len(batch)] = batch
     llama.n_tokens = n_past + len(batch)
-    return float(log_softmax_at(logits, scored).mean())
+    return log_softmax_at(logits, scored)
 
 
 class Judge:
@@ -147,6 +153,36 @@ class Judge:
         prefix, prompt = self.prompt(question, language, section)
         how = self.states.prime(prefix, prompt) if section is not None and self.states is not None else ""
         return continuation_logprob(self.model, *self._tokens(prompt, question)), how
+
+    def reply_logprobs(self, question: str, language: str, section: Section | None,
+                       sentences: list[str]) -> list[np.ndarray]:
+        """Per sentence, the log-probabilities (nats) of its tokens when `sentences` are read as
+        the model's reply to the answer prompt with `section` as source [1] (None: no source).
+        The reply is at most the answer's token cap (llm.max_new_tokens), so it fits one batch."""
+        sources = [lead_source(section, self.lead_source_chars)] if section else []
+        prefix, prompt = fixed_prefix(self.llm, section_messages("answer_user", language, question, sources), sources)
+        if section is not None and self.states is not None:
+            self.states.prime(prefix, prompt)
+        context = self.model.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        pieces = [self.model.tokenize((s if k == 0 else " " + s).encode("utf-8"), add_bos=False, special=False)
+                  for k, s in enumerate(sentences)]
+        logprobs = continuation_logprobs(self.model, context, [t for p in pieces for t in p])
+        ends = np.cumsum([len(p) for p in pieces])
+        return [logprobs[end - len(p): end] for p, end in zip(pieces, ends)]
+
+    def support(self, question: str, language: str, sentences: list[str], section: Section) -> list[float]:
+        """Per generated sentence, its pointwise mutual information with `section` (nats per
+        token): how much likelier the section as source [1] makes the sentence, read as the
+        reply to the question, than no source does. A sentence the section states scores high;
+        advice the model would give anyway, or a claim of another subject, scores near or below
+        0 (the faithfulness measure of van der Poel et al. 2022, "Mutual Information Alleviates
+        Hallucinations in Abstractive Summarization")."""
+        if not sentences:
+            return []
+        with GENERATION_LOCK:
+            base = self.reply_logprobs(question, language, None, sentences)
+            given = self.reply_logprobs(question, language, section, sentences)
+        return [float(g.mean() - b.mean()) for g, b in zip(given, base)]
 
     def judge(self, question: str, language: str, sections: list[Section]) -> list[Verdict]:
         """A Verdict per section, in the order given."""

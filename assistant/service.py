@@ -47,8 +47,9 @@ PERSONAL_DATA = re.compile(
 )
 
 
-def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
-    """The answer step of `settings.answer.mode`; figures are dated with the guide's edition."""
+def make_answerer(index: LoadedIndex, settings: Settings, judge: Judge | None = None) -> Answerer:
+    """The answer step of `settings.answer.mode`; figures are dated with the guide's edition. The
+    judge, when given, also checks the generated sentences against their cited sections."""
     if settings.answer.mode == "llm":
         from guide_assistant.assistant.llm import get_llm, prefix_states
 
@@ -57,7 +58,8 @@ def make_answerer(index: LoadedIndex, settings: Settings) -> Answerer:
         return GenerativeAnswerer(model, index.embedder, index.sentences, max_sources=llm.max_sources,
                                   source_chars=llm.source_chars, lead_source_chars=llm.lead_source_chars,
                                   history_turns=llm.history_turns, states=prefix_states(model, llm),
-                                  translate=index.word_map.translate)
+                                  translate=index.word_map.translate, judge=judge,
+                                  support_threshold=settings.answer.support_threshold)
     return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes,
                               edition(list(index.sections.values())))
 
@@ -119,8 +121,8 @@ class Assistant:
         self.index = index
         self.settings = settings
         self.retriever = HybridRetriever(index, settings.retrieval)
-        self.answerer = answerer or make_answerer(index, settings)
         self.judge = make_judge(settings)
+        self.answerer = answerer or make_answerer(index, settings, self.judge)
         sections = list(index.sections.values())
         self.scope = ScopeReader(sections)
         self.threads = ThreadReader(self.retriever.lexical, set(index.sections))
@@ -131,7 +133,7 @@ class Assistant:
         """Open (or build, on first run) the index and make the assistant in the configured
         answer mode (mode "llm", and the judge, load the language model once per process)."""
         index = open_index(settings, show_progress=show_progress)
-        return cls(index, settings, make_answerer(index, settings))
+        return cls(index, settings)
 
     def warm(self, show_progress: bool = False,
              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
@@ -266,6 +268,8 @@ class Assistant:
             except SourceRefusal as exc:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
                 return
+            finally:
+                debug["removed"] = draft.removed  # [(sentence, why)] of the checks (the eval counts them)
         else:
             # the thread chose the sections; the user's own words choose what to quote from them
             text, citations = self.answerer.answer(q, language, hits, self.index.sections)

@@ -54,8 +54,8 @@ def main() -> None:
         for judge in (["off", "on"] if args.judge else [base.answer.judge]):
             answer = AnswerSettings(**(base.answer.model_dump() | {"mode": mode, "judge": judge}))
             settings = base.model_copy(update={"answer": answer})
-            assistant.settings, assistant.answerer = settings, make_answerer(assistant.index, settings)
-            assistant.judge = make_judge(settings)
+            assistant.settings, assistant.judge = settings, make_judge(settings)
+            assistant.answerer = make_answerer(assistant.index, settings, assistant.judge)
             t0 = time.perf_counter()
             counts = assistant.warm(show_progress=True)
             if counts:

@@ -125,3 +125,28 @@ def test_rerank_orders_by_score_and_refuses_below_the_threshold(judged, sections
     assert sorted(h.label for h in reranked) == sorted(labels)
     others = [h for h in hits if h.label != "Atelier n°8"]
     assert scripted.rerank("q", "fr", others, sections)[0] == []
+
+
+def test_a_sentence_the_section_states_is_better_supported_than_generic_advice(judged, sections):
+    stated, generic = judged.judge.support(
+        "Comment financer des petits déjeuners à l'école ?", "fr",
+        ["L'État apporte un soutien financier de 1,30 € par petit-déjeuner.",
+         "Il est important de bien communiquer avec les familles et de créer du lien social."],
+        sections["Atelier n°2"])
+    assert stated > generic
+    assert stated > judged.settings.answer.support_threshold > generic
+
+
+def test_generated_sentences_their_cited_source_does_not_support_are_removed(judged, sections):
+    from guide_assistant.assistant.generate import Draft, GenerativeAnswerer, Source
+
+    index = judged.index
+    answerer = GenerativeAnswerer(judged.judge.llm, index.embedder, index.sentences, judge=judged.judge,
+                                  support_threshold=judged.settings.answer.support_threshold)
+    generic = "Il est important de bien communiquer avec les familles et de créer du lien social"
+    raw = f"L'État apporte un soutien financier de 1,30 € par petit-déjeuner [1]. {generic} [1]."
+    draft = Draft(question="Comment financer des petits déjeuners à l'école ?", language="fr", hits=[],
+                  sources=[Source(1, sections["Atelier n°2"], sections["Atelier n°2"].text)], messages=[], raw=raw)
+    text, _ = answerer.finish(draft, sections)
+    assert "1,30 € par petit-déjeuner (Atelier n°2, p. 7)" in text and generic not in text
+    assert draft.removed == [(generic + ".", ["unsupported"])]
