@@ -32,6 +32,8 @@ from llama_index.core.llms import LLM, ChatMessage
 from guide_assistant.assistant.answer import (
     ExtractiveAnswerer,
     contact_card,
+    dated_quote,
+    has_figure,
     pages_text,
     premise_warning,
     sentence_pages,
@@ -40,6 +42,7 @@ from guide_assistant.assistant.details import Evidence, extract_details
 from guide_assistant.assistant.lexical import Translate, tokenize
 from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.assistant.retrieval import SectionHit
+from guide_assistant.assistant.scope import Edition
 from guide_assistant.assistant.support import ClauseEvidence
 from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.prompts import load_prompt
@@ -294,14 +297,17 @@ def with_citation(sentence: str, names: list[str]) -> str:
     return f"{sentence[:len(sentence) - len(end)].rstrip()} ({'; '.join(names)}){end or '.'}"
 
 
-def render_body(kept: list[tuple[str, list[int]]], names: dict[int, str]) -> str:
+def render_body(kept: list[tuple[str, list[int]]], names: dict[int, str], dated: str = "") -> str:
     """Kept sentences, each run of sentences citing the same sources followed once by the
-    citation: "A. B (Atelier n°2, p. 7). C (Atelier n°1, p. 6)."."""
+    citation: "A. B (Atelier n°2, p. 7). C (Atelier n°1, p. 6).". A sentence stating a figure
+    ends its run, and its citation starts with `dated` (the guide's edition, "guide de juillet
+    2021"): "… 1,30 € par petit-déjeuner (guide de juillet 2021 ; Atelier n°2, p. 7)."."""
     out = []
     for k, (text, nums) in enumerate(kept):
-        last_of_run = k + 1 == len(kept) or kept[k + 1][1] != nums
+        figure = bool(dated) and has_figure(text)
+        last_of_run = figure or k + 1 == len(kept) or kept[k + 1][1] != nums
         if last_of_run:
-            out.append(with_citation(text, [names[n] for n in nums]))
+            out.append(with_citation(text, [dated] * figure + [names[n] for n in nums]))
         else:  # a list item without a stop still ends before the next one starts
             out.append(text if text[-1] in ".!?:;" else f"{text} ;")
     return " ".join(out)
@@ -317,14 +323,16 @@ class GenerativeAnswerer:
                  sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 2,
                  source_chars: int = 300, lead_source_chars: int = 3200, history_turns: int = 4,
                  states: PrefixStates | None = None, translate: Translate | None = None,
-                 judge: Judge | None = None, support_threshold: float = 0.3):
+                 judge: Judge | None = None, support_threshold: float = 0.3, edition: Edition | None = None):
         """Answers fall back to `ExtractiveAnswerer` (verbatim quotes) when no generated sentence
         survives the check. `states`: saved prompt prefixes of a local llama.cpp model (None for
         an endpoint, or to evaluate every prompt in full); `llm.messages_to_prompt` must be the
         formatting the model receives. translate: the index's WordMap.translate. judge: the
         answerability judge on the same local model, which also checks that each generated
-        sentence is supported by its cited section (`supported`; None: not checked)."""
+        sentence is supported by its cited section (`supported`; None: not checked). edition: the
+        guide's date, marked beside every figure (None: figures are not dated)."""
         self.llm = llm
+        self.edition = edition
         self.judge = judge
         self.support_threshold = support_threshold
         self.translate = translate
@@ -417,7 +425,7 @@ class GenerativeAnswerer:
         kept, unsupported = self.supported(draft, kept)
         removed += misbound + unsupported
         draft.removed = removed
-        warning = premise_warning(draft.question, sources[0].section, draft.language)
+        warning = premise_warning(draft.question, sources[0].section, draft.language, self.edition)
         if warning:  # the question states an amount the guide contradicts: no "yes, that is right"
             removed += [(t, ["agrees"]) for t, _ in kept if AFFIRM.search(t)]
             kept = [(t, nums) for t, nums in kept if not AFFIRM.search(t)]
@@ -430,7 +438,8 @@ class GenerativeAnswerer:
                                draft.question, draft.language, self.translate)
         if share < MIN_GROUNDED.get(draft.language, 0.4):
             raise SourceRefusal(f"only {share:.0%} of the answer's words come from the cited sections or the question")
-        body = render_body(kept, {n: s.section.citation for n, s in by_number.items()})
+        body = render_body(kept, {n: s.section.citation for n, s in by_number.items()},
+                           self.edition.label(draft.language) if self.edition else "")
         main = by_number[used[0]].section
         wrong = " ".join(t for t, why in removed if not FORM_REASONS.issuperset(why))  # a wrong detail, not a form
         parts = [warning, body,
@@ -490,8 +499,8 @@ class GenerativeAnswerer:
         scores = [float(v @ qvec) for v in self.embedder_vectors(section, best)]
         quote = best[int(np.argmax(scores))]
         if language == "fr":
-            return f"Le guide indique : « {quote} » ({section.citation})"
-        return f"The guide says (in French): « {quote} » ({section.citation})"
+            return f"Le guide indique : {dated_quote(quote, self.edition, language)} ({section.citation})"
+        return f"The guide says (in French): {dated_quote(quote, self.edition, language)} ({section.citation})"
 
     def embedder_vectors(self, section: Section, sentences: list[str]) -> list[np.ndarray]:
         sents, vecs = self.sentence_vectors[section.label]

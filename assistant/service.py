@@ -59,7 +59,8 @@ def make_answerer(index: LoadedIndex, settings: Settings, judge: Judge | None = 
                                   source_chars=llm.source_chars, lead_source_chars=llm.lead_source_chars,
                                   history_turns=llm.history_turns, states=prefix_states(model, llm),
                                   translate=index.word_map.translate, judge=judge,
-                                  support_threshold=settings.answer.support_threshold)
+                                  support_threshold=settings.answer.support_threshold,
+                                  edition=edition(list(index.sections.values())))
     return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes,
                               edition(list(index.sections.values())))
 

@@ -245,3 +245,16 @@ def test_a_figure_bound_to_another_subject_is_removed(answerer, sources, section
 def test_a_figure_in_the_sentence_that_says_it_is_kept(answerer, sources, sections, raw):
     kept, removed = answerer.bound(*check_answer(raw, sources)[:1], sources)
     assert kept and not removed
+
+
+def test_generated_figures_are_dated_with_the_guide_edition(built_index, sources, sections):
+    from guide_assistant.assistant.scope import edition
+    from guide_assistant.eval.metrics import dated
+
+    answerer = GenerativeAnswerer(llm=None, embedder=built_index.embedder, sentence_vectors=built_index.sentences,
+                                  translate=built_index.word_map.translate, edition=edition(list(sections.values())))
+    raw = "L'État verse 1,30 € par petit-déjeuner [1]. Contactez la DSDEN de votre département [1]."
+    text, _ = answerer.finish(draft(raw, sources), sections)
+    assert "1,30 € par petit-déjeuner (guide de juillet 2021; Atelier n°2, p. 7)." in text
+    assert "Contactez la DSDEN de votre département (Atelier n°2, p. 7)." in text
+    assert dated(text) is True
