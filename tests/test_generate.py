@@ -247,7 +247,7 @@ def test_a_figure_in_the_sentence_that_says_it_is_kept(answerer, sources, sectio
     assert kept and not removed
 
 
-def test_generated_figures_are_dated_with_the_guide_edition(built_index, sources, sections):
+def test_generated_figures_are_dated_with_the_guide_edition(built_index, sources, sections, assistant):
     from guide_assistant.assistant.scope import edition
     from guide_assistant.eval.metrics import dated
 
@@ -258,3 +258,6 @@ def test_generated_figures_are_dated_with_the_guide_edition(built_index, sources
     assert "1,30 € par petit-déjeuner (guide de juillet 2021; Atelier n°2, p. 7)." in text
     assert "Contactez la DSDEN de votre département (Atelier n°2, p. 7)." in text
     assert dated(text) is True
+    hits = group_sections(assistant.retriever.retrieve("Comment financer des petits déjeuners ?"))
+    fallback, _ = answerer.finish(draft("L'État verse 9 € par petit-déjeuner [1].", sources, hits=hits), sections)
+    assert "9 €" not in fallback and "1,30 €" in fallback and dated(fallback) is True  # the extractive fallback
