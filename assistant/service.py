@@ -50,6 +50,7 @@ PERSONAL_DATA = re.compile(
 def make_answerer(index: LoadedIndex, settings: Settings, judge: Judge | None = None) -> Answerer:
     """The answer step of `settings.answer.mode`; figures are dated with the guide's edition. The
     judge, when given, also checks the generated sentences against their cited sections."""
+    guide_edition = edition(list(index.sections.values()))
     if settings.answer.mode == "llm":
         from guide_assistant.assistant.llm import get_llm, prefix_states
 
@@ -60,9 +61,8 @@ def make_answerer(index: LoadedIndex, settings: Settings, judge: Judge | None = 
                                   history_turns=llm.history_turns, states=prefix_states(model, llm),
                                   translate=index.word_map.translate, judge=judge,
                                   support_threshold=settings.answer.support_threshold,
-                                  edition=edition(list(index.sections.values())))
-    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes,
-                              edition(list(index.sections.values())))
+                                  edition=guide_edition)
+    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes, guide_edition)
 
 
 def ranked(hits: list[SectionHit]) -> list[tuple[str, float, float, float]]:

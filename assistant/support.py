@@ -91,13 +91,19 @@ class ClauseEvidence:
             return []
         bm25 = bm25s.BM25()
         bm25.index([tokenize(text) or ["∅"] for _, _, text in pool], show_progress=False)
+        evidence = [Evidence(text) for _, _, text in pool]
         out = []
         for d in details:
             lexical = bm25.get_scores(tokenize(subject(clause_of(sentence, d), details), self.translate) or ["∅"])
-            windowed = [max(lexical[j] for j, (lab, k, _) in enumerate(pool)
-                            if lab == label and abs(k - i) <= WINDOW) for label, i, _ in pool]
-            holding = [windowed[j] for j, (_, _, text) in enumerate(pool) if Evidence(text).supports(d)]
+            holding = [self.windowed(lexical, pool, i) for i, ev in enumerate(evidence) if ev.supports(d)]
             best = max(lexical)
             if holding and best > 0 and max(holding) < BOUND_RATIO * best:
                 out.append(d)
         return out
+
+    @staticmethod
+    def windowed(lexical: np.ndarray, pool: list[tuple[str, int, str]], i: int) -> float:
+        """The best score of pool sentence i and its WINDOW neighbours of the same section (the
+        pool lists each section's sentences in document order)."""
+        near = range(max(0, i - WINDOW), min(len(pool), i + WINDOW + 1))
+        return float(max(lexical[j] for j in near if pool[j][0] == pool[i][0]))
