@@ -51,6 +51,10 @@ def tokenize(text: str, translate: Translate | None = None) -> list[str]:
 
 
 TOPICAL_MAX_SECTIONS = 2  # a word found in at most this many sections names a topic of the guide
+# A name as printed: an acronym, or a capitalised word after a lower-case word or a comma (not a
+# sentence's first word): "UDAF", "Kalipolys", "Défenseur des droits".
+_PLURAL = re.compile(r"(\w{3,})[sx]\b")
+_NAME = re.compile(r"\b[A-ZÀ-Ý]{2,}\b|(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][\w-]+")
 
 
 class LexicalRetriever:
@@ -62,6 +66,11 @@ class LexicalRetriever:
         self.chunks = chunks
         self.translate = translate
         corpus = [tokenize(f"{headings.get(c.section, c.section)}\n{c.text}") for c in chunks]
+        # what names a section: its heading's words (title, place; singular and plural, which
+        # stem apart: "déjeuners"/"déjeuner"), not its number, and the names the guide prints
+        self.naming = {t for h in headings.values() for t in tokenize(h + " " + _PLURAL.sub(r"\1", h))
+                       if not t.isdigit()}
+        self.naming |= {t for c in chunks for t in tokenize(" ".join(_NAME.findall(c.text)))}
         self.vocab = {t for doc in corpus for t in doc}
         self.sections_of: dict[str, set[str]] = {}
         for c, doc in zip(chunks, corpus):
@@ -96,3 +105,9 @@ class LexicalRetriever:
         guide's words standing for those it never prints ("breakfast" → "déjeuner")."""
         return {t: self.sections_of[t] for t in tokenize(text, self.translate if expand else None)
                 if 0 < len(self.sections_of.get(t, ())) <= TOPICAL_MAX_SECTIONS}
+
+    def naming_terms(self, text: str, expand: bool = False) -> dict[str, set[str]]:
+        """The `topical_terms` of `text` that name their sections: a word of a section's heading
+        ("PAEJ", "cantines", "Lourdes") or a name the guide prints ("UDAF", "Kalipolys"), not an
+        everyday word the guide happens to use once ("journée", "rien", "village")."""
+        return {t: labels for t, labels in self.topical_terms(text, expand).items() if t in self.naming}

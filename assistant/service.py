@@ -237,7 +237,7 @@ class Assistant:
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
         hits = self.records.narrow(q, hits)
-        named = topic_sections(hits, self.retriever.lexical.topical_terms(q, language == "en"))
+        named = topic_sections(hits, self.retriever.lexical.naming_terms(q, language == "en"))
         if len(named) < 2:  # else each side of "X et Y" may name its own section
             named = set(self.conjunct_sections(q, language))
         hits = mark_named(hits, named)
