@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from guide_assistant.assistant.answer import LIST_WORDS
 from guide_assistant.assistant.geography import places_in
-from guide_assistant.assistant.lexical import LexicalRetriever
+from guide_assistant.assistant.lexical import LexicalRetriever, fold
 from guide_assistant.assistant.retrieval import SectionHit, named_labels
 from guide_assistant.records import Section
 
@@ -25,6 +25,8 @@ _EXCLUDE = re.compile(
     r"\b(?:en dehors d(?:e la|e l'|es|u|e)|hors|sauf|hormis|à part|a part|autres? que|except(?:é|e)?|"
     r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
     r"(?P<what>[^,?;.]+)", re.I)
+# A name as the question writes it: an acronym ("UDAF", "CAF") or a quoted name (« 1 jeune 1 solution »).
+_WRITTEN_NAME = re.compile(r"\b([A-Z][A-Z0-9]{1,6})(?![\w])|[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
 MIN_PART_WORDS = 3
 MENTION_RATIO = 0.5  # on a list question, sections whose words match at least this share of the best one's
 
@@ -51,6 +53,7 @@ class RecordFilter:
         self.sections = {s.label: s for s in sections}
         self.lexical = lexical
         self.places = {s.label: {name for name, _ in places_in(s.place)} for s in sections if s.place}
+        self.folded = {s.label: fold(s.text) for s in sections if s.kind != "linked-page"}
 
     def excluded(self, question: str) -> set[str]:
         """Labels the question excludes: named after "except", "en dehors de"…, by label or place."""
@@ -67,16 +70,33 @@ class RecordFilter:
         names = {name for name, _ in places_in(question)}
         return [label for label, places in self.places.items() if places & names and label not in excluded]
 
+    def printing(self, question: str, excluded: set[str]) -> list[str]:
+        """Labels of every section of the guide printing each name the question writes as a name
+        (an acronym, a quoted name) and the guide prints: "Which sessions involve a UDAF?" is
+        answered from the text, exhaustively. Case, accents, punctuation between words and a
+        number glued to the name ("Caf32") are ignored. [] when the question writes no such name."""
+        names = [a or q for a, q in _WRITTEN_NAME.findall(question)]
+        found: list[set[str]] = []
+        for name in names:
+            words = re.findall(r"\w+", fold(name))
+            pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\d*\b")
+            labels = {label for label, text in self.folded.items() if pattern.search(text)} - excluded
+            if labels:
+                found.append(labels)
+        labels = set.intersection(*found) if found else set()
+        return [label for label in self.sections if label in labels]
+
     def narrow(self, question: str, hits: list[SectionHit]) -> list[SectionHit]:
         """`hits` without the excluded sections. On a list question: exactly the sections held
-        in the places it names (the records are exhaustive where similarity is not), else every
+        in the places it names (the records are exhaustive where similarity is not), or printing
+        the names it writes (`printing`), else every
         section that mentions its words about as much as the best one (by the BM25 score of the
         question's own words), retrieval's order kept."""
         excluded = self.excluded(question)
         kept = [h for h in hits if h.label not in excluded]
         if not kept or not LIST_WORDS.search(question):
             return kept or hits
-        listed = self.placed(question, excluded)
+        listed = self.placed(question, excluded) or self.printing(question, excluded)
         mentions = [] if listed else self.lexical.section_scores(question)
         if mentions:
             best = mentions[0][1]
