@@ -34,7 +34,8 @@ _NOW = re.compile(
     r"still|currently|current|today|nowadays|now|since (?:the conference|then|\d{4})|this year|next year|"
     r"latest|anymore|any more|raised|increased|updated|changed|new amount|results? of|outcome|"
     r"after the conference|these days|at present|right now|de nos jours|en ce moment|à l'heure actuelle|"
-    r"demain|tomorrow|next week|la semaine prochaine|"
+    r"demain|tomorrow|next week|la semaine prochaine|l'ann[ée]e derni[èe]re|last year|r[ée]cents?|recent(?:ly)?|"
+    r"des nouvelles|any news|so far|jusqu'ici|trop tard|too late|replay|rediffusion|recording|depuis\s*\?|"
     # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
     r"(?:ça|cela) fait \w+ (?:mois|semaines|jours)|on attend|nous attendons|en retard|retard de paiement|"
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
@@ -50,7 +51,7 @@ _ROMAN = re.compile(r"^[IVX]+$")
 _SCHEME = re.compile(
     r"\b(?:dispositif|programme|plan|pass|contrat|label|fonds|prime|ch[èe]que|bonus|allocation|carte|"
     r"scheme|program|fund|allowance|card|contract)\s+(?:(?:de la|de l'|d'|de|du|des)\s*)?[\w’'-]{3,}", re.I)
-_QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
+_QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]|(?<![\w’'])['‘]([^'’‘]{3,60}?)['’](?![\w’'])")
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |des )?[A-ZÀ-Ý][\w’'-]+)*)")
 _ENGLISH_SCHEME_NOUNS = {"scheme", "program", "programme", "fund", "allowance", "card", "contract", "plan"}
 _STOP_EN = {"with", "to", "in", "on", "at", "my", "our", "your", "their", "this", "that", "a", "an", "is", "are"}
@@ -207,7 +208,7 @@ class ScopeReader:
         capitalised = _CAPITALISED.findall(question)
         if language == "en":  # English capitalises common nouns ("the State"): only multiword names
             capitalised = [c for c in capitalised if " " in c]
-        names += _QUOTED.findall(question) + capitalised
+        names += [a or b for a, b in _QUOTED.findall(question)] + capitalised
         names += [m.group(0) for m in _SCHEME.finditer(question) if scheme_name(m.group(0), language)]
         places = {fold(p) for p, _ in places_in(question)}
         return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
