@@ -198,14 +198,24 @@ class Judge:
 
     def rerank(self, question: str, language: str, hits: list[SectionHit],
                sections: dict[str, Section]) -> tuple[list[SectionHit], list[Verdict]]:
-        """The first `candidates` hits ordered by score (ties keep retrieval's order), then the
-        rest, and the verdicts; ([], verdicts) when no judged section reaches the threshold."""
+        """The first `candidates` hits ordered by score (ties keep retrieval's order; see
+        `may_lead`), then the rest, and the verdicts; ([], verdicts) when no judged section
+        reaches the threshold."""
         judged = hits[: self.candidates]
         verdicts = self.judge(question, language, [sections[h.label] for h in judged])
         if not any(v.answers for v in verdicts):
             return [], verdicts
-        order = sorted(range(len(judged)), key=lambda k: -verdicts[k].score)
+        order = sorted(range(len(judged)), key=lambda k: (not self.may_lead(k, judged, sections), -verdicts[k].score))
         return [judged[k] for k in order] + hits[self.candidates:], verdicts
+
+    @staticmethod
+    def may_lead(k: int, judged: list[SectionHit], sections: dict[str, Section]) -> bool:
+        """Whether the judge may put judged[k] first: a section about the conference itself (the
+        prefect's word, the practical pages) never overtakes a programme section retrieval put
+        first. Those sections touch every topic in general words, which makes any question a
+        little likelier after them (on eval/questions.jsonl the judge moved "Dans notre
+        station, les travailleurs de la saison…" from Atelier n°16 to the prefect's word)."""
+        return k == 0 or sections[judged[0].label].role != "programme" or sections[judged[k].label].role == "programme"
 
     def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Save the prefix state of every section (shared with the generative answers, see

@@ -127,6 +127,24 @@ def test_rerank_orders_by_score_and_refuses_below_the_threshold(judged, sections
     assert scripted.rerank("q", "fr", others, sections)[0] == []
 
 
+def test_a_conference_section_never_overtakes_a_programme_section_retrieval_put_first(judged, sections):
+    from dataclasses import replace
+
+    from guide_assistant.assistant.retrieval import group_sections
+
+    class Scripted(Judge):  # the prefect's word scores best: the role decides, not the score
+        def judge(self, question, language, judged_sections):
+            return [Verdict(s.label, 0.5 if s.role == "editorial" else 0.1, True) for s in judged_sections]
+
+    top = group_sections(judged.retriever.retrieve("petits déjeuners"))[0]
+    assert sections[top.label].role == "programme"
+    hits = [top, replace(top, label="Le mot du préfet de région")]
+    scripted = Scripted(judged.judge.llm, None, 3200, 2, {"fr": 0.0, "en": 0.0})
+    assert [h.label for h in scripted.rerank("q", "fr", hits, sections)[0]] == [top.label, "Le mot du préfet de région"]
+    # retrieval put the prefect's word first: the judge's order stands
+    assert [h.label for h in scripted.rerank("q", "fr", hits[::-1], sections)[0]][0] == "Le mot du préfet de région"
+
+
 def test_a_sentence_the_section_states_is_better_supported_than_generic_advice(judged, sections):
     stated, generic = judged.judge.support(
         "Comment financer des petits déjeuners à l'école ?", "fr",
