@@ -210,12 +210,12 @@ class Judge:
 
     @staticmethod
     def may_lead(k: int, judged: list[SectionHit], sections: dict[str, Section]) -> bool:
-        """Whether the judge may put judged[k] first: a section about the conference itself (the
-        prefect's word, the practical pages) never overtakes a programme section retrieval put
-        first. Those sections touch every topic in general words, which makes any question a
-        little likelier after them (on eval/questions.jsonl the judge moved "Dans notre
+        """Whether the judge may put judged[k] first: an editorial section (the prefect's word,
+        the introduction) never overtakes a programme section retrieval put first. Those
+        sections touch every topic in general words, which makes any question a little likelier
+        after them (on eval/questions.jsonl the judge moved "Dans notre
         station, les travailleurs de la saison…" from Atelier n°16 to the prefect's word)."""
-        return k == 0 or sections[judged[0].label].role != "programme" or sections[judged[k].label].role == "programme"
+        return k == 0 or sections[judged[0].label].role != "programme" or sections[judged[k].label].role != "editorial"
 
     def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Save the prefix state of every section (shared with the generative answers, see

@@ -127,7 +127,7 @@ def test_rerank_orders_by_score_and_refuses_below_the_threshold(judged, sections
     assert scripted.rerank("q", "fr", others, sections)[0] == []
 
 
-def test_a_conference_section_never_overtakes_a_programme_section_retrieval_put_first(judged, sections):
+def test_an_editorial_section_never_overtakes_a_programme_section_retrieval_put_first(judged, sections):
     from dataclasses import replace
 
     from guide_assistant.assistant.retrieval import group_sections
@@ -143,6 +143,10 @@ def test_a_conference_section_never_overtakes_a_programme_section_retrieval_put_
     assert [h.label for h in scripted.rerank("q", "fr", hits, sections)[0]] == [top.label, "Le mot du préfet de région"]
     # retrieval put the prefect's word first: the judge's order stands
     assert [h.label for h in scripted.rerank("q", "fr", hits[::-1], sections)[0]][0] == "Le mot du préfet de région"
+    # a practical page (the conference's own logistics) may lead when the judge prefers it
+    practical = [top, replace(top, label="Informations pratiques")]
+    scripted.judge = lambda q, lang, secs: [Verdict(s.label, 0.5 if s.role == "practical" else 0.1, True) for s in secs]
+    assert scripted.rerank("q", "fr", practical, sections)[0][0].label == "Informations pratiques"
 
 
 def test_a_sentence_the_section_states_is_better_supported_than_generic_advice(judged, sections):
