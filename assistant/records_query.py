@@ -15,6 +15,7 @@ from guide_assistant.assistant.answer import LIST_WORDS
 from guide_assistant.assistant.geography import places_in
 from guide_assistant.assistant.lexical import LexicalRetriever, fold
 from guide_assistant.assistant.retrieval import SectionHit, named_labels
+from guide_assistant.assistant.scope import written_names
 from guide_assistant.records import Section
 
 _QUESTION_WORD = (r"(?:quel(?:le)?s?|qui|combien|comment|o[uù]|quand|pourquoi|est-ce|what|who|how|where|when|"
@@ -25,8 +26,6 @@ _EXCLUDE = re.compile(
     r"\b(?:en dehors d(?:e la|e l'|es|u|e)|hors|sauf|hormis|à part|a part|autres? que|except(?:é|e)?|"
     r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
     r"(?P<what>[^,?;.]+)", re.I)
-# A name as the question writes it: an acronym ("UDAF", "CAF") or a quoted name (« 1 jeune 1 solution »).
-_WRITTEN_NAME = re.compile(r"\b([A-Z][A-Z0-9]{1,6})(?![\w])|[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]")
 MIN_PART_WORDS = 3
 MENTION_RATIO = 0.5  # on a list question, sections whose words match at least this share of the best one's
 
@@ -75,9 +74,8 @@ class RecordFilter:
         (an acronym, a quoted name) and the guide prints: "Which sessions involve a UDAF?" is
         answered from the text, exhaustively. Case, accents, punctuation between words and a
         number glued to the name ("Caf32") are ignored. [] when the question writes no such name."""
-        names = [a or q for a, q in _WRITTEN_NAME.findall(question)]
         found: list[set[str]] = []
-        for name in names:
+        for name in written_names(question):
             words = re.findall(r"\w+", fold(name))
             pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\d*\b")
             labels = {label for label, text in self.folded.items() if pattern.search(text)} - excluded

@@ -59,6 +59,13 @@ _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au
                   "the", "and", "for"}
 
 
+def written_names(question: str) -> list[str]:
+    """Names as the question writes them: acronyms ("UDAF", "REP+"; Roman numerals aside) and
+    quoted names (« 1 jeune 1 solution », 'Territoires zéro chômeur'), in order."""
+    acronyms = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a)]
+    return acronyms + [a or b for a, b in _QUOTED.findall(question)]
+
+
 def scheme_name(match: str, language: str) -> bool:
     """A `_SCHEME` match names a scheme: its last word is no small word ("fund for"), and in
     English it is capitalised ("the Youth Fund", not "the programme apply") unless the noun is
@@ -204,11 +211,10 @@ class ScopeReader:
     def unnamed(self, question: str, language: str = "fr") -> list[str]:
         """Acronyms, quoted and capitalised names, and scheme names ("contrat d'engagement jeune":
         a scheme noun and the word naming it) of the question that the guide never uses."""
-        names = [a for a in _ACRONYM.findall(question) if not _ROMAN.match(a) and a not in EVERYDAY_ACRONYMS]
         capitalised = _CAPITALISED.findall(question)
         if language == "en":  # English capitalises common nouns ("the State"): only multiword names
             capitalised = [c for c in capitalised if " " in c]
-        names += [a or b for a, b in _QUOTED.findall(question)] + capitalised
+        names = written_names(question) + capitalised
         names += [m.group(0) for m in _SCHEME.finditer(question) if scheme_name(m.group(0), language)]
         places = {fold(p) for p, _ in places_in(question)}
         return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
