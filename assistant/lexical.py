@@ -51,9 +51,9 @@ def tokenize(text: str, translate: Translate | None = None) -> list[str]:
 
 
 TOPICAL_MAX_SECTIONS = 2  # a word found in at most this many sections names a topic of the guide
+_PLURAL = re.compile(r"(\w{3,})[sx]\b")  # a plural's singular ("déjeuners" → "déjeuner")
 # A name as printed: an acronym, or a capitalised word after a lower-case word or a comma (not a
 # sentence's first word): "UDAF", "Kalipolys", "Défenseur des droits".
-_PLURAL = re.compile(r"(\w{3,})[sx]\b")
 _NAME = re.compile(r"\b[A-ZÀ-Ý]{2,}\b|(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][\w-]+")
 
 
