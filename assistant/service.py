@@ -219,16 +219,37 @@ class Assistant:
                 yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
                 return
         parts = split_questions(q) if not isinstance(self.answerer, GenerativeAnswerer) else [q]
-        if len(parts) > 1:  # each part read after the whole message and the earlier parts, as a
-            # conversation: "When do registrations open, and what is the link?" keeps its subject
-            answers, context = [], list(history) + [Turn(role="user", content=q)]
-            for part in parts:
-                answers.append(next(e for e in self._answer_stream(part, language, context, t0)
-                                    if isinstance(e, Answer)))
-                context += [Turn(role="user", content=part), Turn(role="assistant", content=answers[-1].answer)]
+        if len(parts) > 1:
+            answers = self._answer_parts(q, parts, language, history, t0)
             yield join_answers(q, language, parts, answers, time.perf_counter() - t0)
             return
         yield from self._answer_stream(q, language, history, t0)
+
+    def _answer_parts(self, q: str, parts: list[str], language: str, history: list[Turn],
+                      t0: float) -> list[Answer]:
+        """One Answer per part of a message. Separate questions (see `separate`) are each read
+        with the earlier conversation only, so that one part's section never answers another ("the
+        ASP phone for the canteen aid, and what number do I call if my video link fails?");
+        otherwise a part is read after the whole message and the earlier parts, as a conversation
+        ("When do registrations open, and what is the link?" keeps its subject)."""
+        separate = self.separate(q, parts, language)
+        answers, context = [], list(history) + [Turn(role="user", content=q)]
+        for part in parts:
+            answers.append(next(e for e in self._answer_stream(part, language, history if separate else context, t0)
+                                if isinstance(e, Answer)))
+            context += [Turn(role="user", content=part), Turn(role="assistant", content=answers[-1].answer)]
+        return answers
+
+    def separate(self, q: str, parts: list[str], language: str) -> bool:
+        """The parts of a message are separate questions when each, read alone, retrieves first a
+        different section and those are the sections the whole message retrieves first (one per
+        part). A part that only makes sense with the others ("what is its number?", "who foots
+        the bill") retrieves alone a section the message is not about, or another part's."""
+        english = language == "en"
+        whole = [h.label for h in group_sections(self.retriever.retrieve(q, english=english))[:len(parts)]]
+        alone = [next((h.label for h in group_sections(self.retriever.retrieve(p, english=english))), None)
+                 for p in parts]
+        return len(set(alone)) == len(parts) and set(alone) == set(whole)
 
     def _answer_stream(self, q: str, language: str, history: list[Turn], t0: float) -> Iterator[str | Answer]:
         """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`)."""
