@@ -66,6 +66,10 @@ _NUMBER_RUN = re.compile(r"\d+(?:[  .,]\d+)*")
 # A count in words, as French writes an approximate one ("une soixantaine d'UDCCAS").
 _ROUGH_COUNT = re.compile(r"\b(?:une? )?(?:dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|cinquantaine|"
                           r"soixantaine|centaine|milliers?|millions?|deux tiers|moitié)\b", re.I)
+# What a count question counts: the words after "how many", "combien de" ("combien de PAEJ",
+# "how many pilgrims"); a sentence giving a number of it leads ("il existe 20 PAEJ").
+_COUNTED = re.compile(r"\b(?:how many|number of|nombre d(?:e |')|combien d(?:e |'))\s*((?:[\w'-]+\s*){1,3})", re.I)
+COUNTED_SPAN = 4  # a counted word may follow the number by this many words ("4 000 jeunes", "20 points conseil")
 _FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
 MAX_MONEY_LINES = 2
 LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
@@ -158,6 +162,9 @@ class ExtractiveAnswerer:
         if kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
             lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
                          or PERSON.search(s) or CARRIED_BY.search(s)), None)
+        elif kind == "count":  # a number of what is counted, else any number the question does not state
+            lead = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)),
+                        next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None))
         else:
             lead = next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None) if kind else None
         top = set([s for s in ranked if s != lead][: self.max_quotes - (lead is not None)])
@@ -337,6 +344,20 @@ def new_detail(kind: str, sentence: str, question: str) -> bool:
         return True
     stated = {_detail_key(x) for x in ASKED_DETAILS[kind](question)}
     return any(_detail_key(x) not in stated for x in ASKED_DETAILS[kind](sentence))
+
+
+def counts_asked(sentence: str, question: str) -> bool:
+    """The sentence gives a number, other than those the question states, followed within
+    COUNTED_SPAN words by a word of what the question counts ("Dans notre région il existe 20
+    PAEJ" for "how many PAEJ…"; not "de 12 à 25 ans")."""
+    m = _COUNTED.search(question)
+    counted = {t for t in tokenize(m.group(1)) if not t.isdigit()} if m else set()
+    if not counted:
+        return False
+    stated = set(_NUMBER_RUN.findall(question))
+    text = facts.PHONE.sub(" ", sentence)
+    return any(n.group() not in stated and counted & set(tokenize(" ".join(text[n.end():].split()[:COUNTED_SPAN])))
+               for n in _NUMBER_RUN.finditer(text))
 
 
 def key_facts(sentence: str, kind: str | None = None) -> str:

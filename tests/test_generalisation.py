@@ -427,3 +427,16 @@ def test_two_subjects_joined_by_and_get_both_workshops(assistant):
     a = assistant.ask("Who presents the youth housing workshop and the AIVS workshop?")
     assert {"Atelier n°6", "Atelier n°12"} <= set(cited(a))
     assert "Gregory Pellerin" in a.answer and "Laurent Cherubin" in a.answer
+
+
+def test_separate_questions_in_one_message_are_not_read_as_a_thread(assistant):
+    a = assistant.ask("Quel est le numéro de l'ASP pour l'aide cantine, et qui appeler si la connexion à la "
+                      "visio ne marche pas le jour J ?")
+    second = a.answer.split("**2.")[1]
+    assert ASP_PHONE in a.answer.split("**2.")[0]
+    assert "Informations pratiques" in cited(a) and "05 34 45 36 39" in second and ASP_PHONE not in second
+
+
+def test_a_count_question_leads_with_a_number_of_what_it_counts(assistant):
+    a = assistant.ask("How many PAEJ are there in Occitanie?")
+    assert "20 PAEJ" in first_line(a)
