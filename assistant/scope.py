@@ -36,6 +36,12 @@ _NOW = re.compile(
     r"after the conference|these days|at present|right now|de nos jours|en ce moment|à l'heure actuelle|"
     r"demain|tomorrow|next week|la semaine prochaine|l'ann[ée]e derni[èe]re|last year|r[ée]cents?|recent(?:ly)?|"
     r"des nouvelles|any news|so far|jusqu'ici|trop tard|too late|replay|rediffusion|recording|depuis\s*\?|"
+    # a scheme or event renewed, ended or moved since ("has it been renewed?", "a-t-il été supprimé ?")
+    r"reconduit\w*|prolong[ée]e?s?\b|renouvel[ée]e?s?\b|supprim[ée]e?s?\b|annul[ée]e?s?\b|report[ée]e?s? (?:à|au)|"
+    r"renewed|extended|discontinued|scrapped|abolished|cancell?ed|postponed|"
+    r"(?:did|has|have)\b.{1,60}\b(?:actually|ever|yet)\b|\byet\s*\?|by now|up[- ]to[- ]date|"
+    r"(?:this|next|last) month|ce mois-ci|le mois (?:prochain|dernier)|à l'avenir|in (?:the )?future|"
+    r"(?:how did|comment s'est pass[ée]e?)\b.{1,60}|a[- ]t[- ](?:il|elle) (?:bien )?(?:ouvert|d[ée]marr[ée]|eu lieu)|"
     # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
     r"(?:ça|cela) fait \w+ (?:mois|semaines|jours)|on attend|nous attendons|en retard|retard de paiement|"
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",

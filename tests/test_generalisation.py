@@ -198,6 +198,9 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("Le Défenseur des droits a reçu combien de saisines l'année dernière ?", "fr"),
     ("Des nouvelles de Kalipolys ? ils ont ouvert une antenne à Mende depuis ?", "fr"),
     ("Is it too late to sign up for the domestic violence workshop, or is there a recording?", "en"),
+    ("Has the canteen scheme been renewed, or was it scrapped?", "en"),
+    ("Did the solidarity grocery project ever get off the ground?", "en"),
+    ("L'aide aux points conseil budget a-t-elle été reconduite ?", "fr"),
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
@@ -207,6 +210,15 @@ def test_a_name_in_single_quotes_the_guide_never_prints_is_unnamed(assistant):
     limits = assistant.scope.read("How does 'Territoires zéro chômeur de longue durée' work?", "en")
     assert limits.unnamed == ["Territoires zéro chômeur de longue durée"]
     assert assistant.scope.read("Qu'est-ce que l'AIVS ?", "fr").unnamed == []  # an apostrophe quotes nothing
+
+
+@pytest.mark.parametrize("question, language", [
+    ("Le contrat est-il renouvelable ?", "fr"),
+    ("Did the guide say how long the aid lasts?", "en"),
+    ("Quel est le prolongement de l'atelier n°3 ?", "fr"),
+])
+def test_words_of_the_guides_own_time_are_no_limit(assistant, question, language):
+    assert not assistant.scope.read(question, language).later
 
 
 def test_a_question_within_the_guide_gets_no_limit_note(assistant):
