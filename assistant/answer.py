@@ -39,10 +39,17 @@ PERSON = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)? [A-ZÀ-
 # A question asking for a list of sections ("quels ateliers…", "which workshops…", "all the…"):
 # French and English grammar of a plural question about the guide's parts.
 # The plural noun follows the question word within two words ("quels ateliers", "which of the
-# workshops", "tous les ateliers"), so "what time does the second round of workshops end" is not one.
-LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*|combien d'?|how many)"
+# workshops", "tous les ateliers"), so "what time does the second round of workshops end" is not one;
+# "where does the guide mention X" asks for every section mentioning X.
+LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*)"
                         r"(?:\s+[\w'-]+){0,2}?\s*\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sessions|"
-                        r"sections|dispositifs|programmes|schemes|initiatives|actions|solutions)\b", re.I)
+                        r"sections|dispositifs|programmes|schemes|initiatives|actions|solutions|passages|parties|parts)\b|"
+                        # a count of the guide's parts ("combien d'ateliers"), not of what a part holds ("how many actions")
+                        r"\b(combien d'?|how many)(?:\s+[\w'-]+){0,2}?\s*\b(ateliers|tables?[- ]rondes|workshops|"
+                        r"round[- ]tables|sessions|sections)\b|"
+                        # "où (d'autre) le guide parle-t-il de…", "where (else) does the guide mention…"
+                        r"\b(o[uù]|where)\b(?: else| d'autre| ailleurs)?.{0,20}\b(le guide|the guide)\b.{0,12}?"
+                        r"\b(parle|mentionne|[ée]voque|cite|traite|mention|talk|discuss|refer|cover)", re.I)
 # What a question asks for, by its question words (French and English grammar), and the detail
 # that answers it. Checked in order: "how many" before "number", "what time" before "helpline",
 # "phone number" before "when".

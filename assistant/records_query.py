@@ -15,7 +15,7 @@ from guide_assistant.assistant.answer import LIST_WORDS
 from guide_assistant.assistant.geography import places_in
 from guide_assistant.assistant.lexical import LexicalRetriever, fold
 from guide_assistant.assistant.retrieval import SectionHit, named_labels
-from guide_assistant.assistant.scope import written_names
+from guide_assistant.assistant.scope import name_pattern, written_names
 from guide_assistant.records import Section
 
 _QUESTION_WORD = (r"(?:quel(?:le)?s?|qui|combien|comment|o[uù]|quand|pourquoi|est-ce|what|who|how|where|when|"
@@ -71,31 +71,30 @@ class RecordFilter:
 
     def printing(self, question: str, excluded: set[str]) -> list[str]:
         """Labels of every section of the guide printing each name the question writes as a name
-        (an acronym, a quoted name) and the guide prints: "Which sessions involve a UDAF?" is
+        (an acronym, a quoted name), outside an exclusion, and the guide prints: "Which sessions involve a UDAF?" is
         answered from the text, exhaustively. Case, accents, punctuation between words and a
         number glued to the name ("Caf32") are ignored. [] when the question writes no such name."""
         found: list[set[str]] = []
-        for name in written_names(question):
-            words = re.findall(r"\w+", fold(name))
-            pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\d*\b")
+        for name in written_names(_EXCLUDE.sub(" ", question)):
+            pattern = name_pattern(name, numbered=True)
             labels = {label for label, text in self.folded.items() if pattern.search(text)} - excluded
             if labels:
                 found.append(labels)
         labels = set.intersection(*found) if found else set()
         return [label for label in self.sections if label in labels]
 
-    def narrow(self, question: str, hits: list[SectionHit]) -> list[SectionHit]:
+    def narrow(self, question: str, hits: list[SectionHit], english: bool = False) -> list[SectionHit]:
         """`hits` without the excluded sections. On a list question: exactly the sections held
         in the places it names (the records are exhaustive where similarity is not), or printing
         the names it writes (`printing`), else every
         section that mentions its words about as much as the best one (by the BM25 score of the
-        question's own words), retrieval's order kept."""
+        question's own words, and in English the guide's words for them), retrieval's order kept."""
         excluded = self.excluded(question)
         kept = [h for h in hits if h.label not in excluded]
         if not kept or not LIST_WORDS.search(question):
             return kept or hits
         listed = self.placed(question, excluded) or self.printing(question, excluded)
-        mentions = [] if listed else self.lexical.section_scores(question)
+        mentions = [] if listed else self.lexical.section_scores(question, expand=english)
         if mentions:
             best = mentions[0][1]
             listed = [label for label, score in mentions if score >= MENTION_RATIO * best and label not in excluded]

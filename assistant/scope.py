@@ -65,6 +65,14 @@ _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au
                   "the", "and", "for"}
 
 
+def name_pattern(name: str, numbered: bool = False) -> re.Pattern:
+    """How a name is found in folded text (see `lexical.fold`): its words in order, any
+    punctuation, space or line break between them, case and accents ignored; `numbered`: a
+    number may be glued to it ("Caf32" for "CAF")."""
+    words = re.findall(r"\w+", fold(name))
+    return re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + (r"\d*" if numbered else "") + r"\b")
+
+
 def written_names(question: str) -> list[str]:
     """Names as the question writes them: acronyms ("UDAF", "REP+"; Roman numerals aside) and
     quoted names (« 1 jeune 1 solution », 'Territoires zéro chômeur'), in order."""
@@ -185,10 +193,8 @@ class ScopeReader:
         self.own_places = {name for s in guide for name, _ in places_in(s.place)}
 
     def uses(self, name: str) -> bool:
-        """The guide's text holds `name` as a word or phrase (accents and case folded; spaces and
-        hyphens match any run of them, the PDF's line breaks included)."""
-        words = re.split(r"[\s-]+", fold(name).rstrip("+").strip())
-        return bool(re.search(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"\b", self.text))
+        """The guide's text holds `name` as a word or phrase (see `name_pattern`)."""
+        return bool(name_pattern(name).search(self.text))
 
     def known(self, name: str) -> bool:
         """The guide uses `name`, or spells out the acronym, or prints every capitalised word of a

@@ -257,7 +257,7 @@ class Assistant:
         limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
-        hits = self.records.narrow(q, hits)
+        hits = self.records.narrow(q, hits, english=language == "en")
         named = topic_sections(hits, self.retriever.lexical.naming_terms(q, language == "en"))
         if len(named) < 2:  # else each side of "X et Y" may name its own section
             named = set(self.conjunct_sections(q, language))

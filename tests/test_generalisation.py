@@ -130,11 +130,19 @@ def test_workshops_of_a_department_are_listed_from_the_records(assistant, sectio
     ("Which sessions involve a UDAF?", "UDAF"),
     ("Quels ateliers ou tables-rondes font intervenir la CAF ?", "CAF"),
     ("Which workshops have a contact at a DDETS?", "DDETS"),
+    ("Où le guide parle-t-il de l'UDAF ?", "UDAF"),
 ])
 def test_sessions_printing_a_name_are_all_listed(assistant, sections, question, name):
     expected = {label for label, s in sections.items() if re.search(rf"\b{name}\d*\b", s.text, re.I)}
     assert len(expected) >= 2
     assert set(cited(assistant.ask(question))) == expected
+
+
+def test_where_else_the_guide_mentions_a_name_lists_the_others(assistant, sections):
+    a = assistant.ask("Apart from the ARS round table, where else does the guide mention the CAF?")
+    expected = {label for label, s in sections.items() if re.search(r"\bCAF\d*\b", s.text, re.I)}
+    assert len(expected) >= 2
+    assert set(cited(a)) == expected
 
 
 # --------------------------------------------------------------------------- refusal rules
