@@ -18,8 +18,9 @@ from guide_assistant.assistant.retrieval import SectionHit, named_labels
 from guide_assistant.assistant.scope import name_pattern, written_names
 from guide_assistant.records import Section
 
-_QUESTION_WORD = (r"(?:quel(?:le)?s?|qui|combien|comment|o[uù]|quand|pourquoi|est-ce|what|who|how|where|when|"
-                  r"which|why|is|are|can|could|do|does)")
+_QUESTION_WORD = (r"(?:quel(?:le)?s?|qui|combien|comment|o[uù]|quand|pourquoi|est-ce|y a-t-il|"
+                  r"\w+-t-(?:il|elle|on)|\w+-(?:je|on|ils|elles|vous)|what|who|how|where|when|"
+                  r"which|why|is|are|can|could|do|does)")  # French inverted verbs: "y a-t-il", "peut-on", "dois-je"
 # "…, et quel est le numéro vert …" / "… and who runs …": a second question joined by "et"/"and".
 _JOINED = re.compile(rf"(?:,\s*|\s+)(?:et|and|puis|also)\s+(?={_QUESTION_WORD}\b)", re.I)
 _EXCLUDE = re.compile(
