@@ -47,6 +47,12 @@ _NOW = re.compile(
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
     re.I,
 )
+# Places outside any one region named without a place name: other regions, the rest of the
+# country, overseas (French and English).
+_OTHER_PLACES = re.compile(
+    r"\b(?:other regions?|another region|(?:the )?rest of (?:France|the country)|elsewhere in France|"
+    r"(?:the )?(?:north|south|east|west) of France|overseas|outre-mer|DOM-TOM|(?:les |d'|une )?autres? r[ée]gions?|"
+    r"(?:le )?reste de la France|ailleurs en France|(?:le )?(?:nord|sud|est|ouest) de la France)\b", re.I)
 # Acronyms of everyday French used as common nouns (social housing, homeless people) and the
 # interjection "OK": topics a guide covers in other words, or no topic, not names of a scheme it omits.
 EVERYDAY_ACRONYMS = {"HLM", "SDF", "OK"}
@@ -213,12 +219,16 @@ class ScopeReader:
         return bool(_NOW.search(question))
 
     def elsewhere(self, question: str) -> list[str]:
-        """Places of the question in another region than the guide's (none when the guide's
-        region is unknown)."""
+        """Places of the question in another region than the guide's, and the words that point
+        outside it without a place name ("other regions", "outside Occitanie", "outre-mer");
+        none when the guide's region is unknown."""
         if not self.region:
             return []
+        outside = re.search(rf"\b(?:outside(?: of)?|hors(?: de)?|en dehors de)\s+(?:l'|la |the )?{re.escape(self.region)}\b",
+                            question, re.I)
         return [name for name, region in places_in(question)
-                if region != self.region and name not in self.own_places]
+                if region != self.region and name not in self.own_places] + \
+            [m.group(0) for m in _OTHER_PLACES.finditer(question)] + ([outside.group(0)] if outside else [])
 
     def unnamed(self, question: str, language: str = "fr") -> list[str]:
         """Acronyms, quoted and capitalised names, and scheme names ("contrat d'engagement jeune":

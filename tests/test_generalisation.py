@@ -352,6 +352,16 @@ def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant,
     assert not scope.read("Le PAEJ de Pamiers, en Midi-Pyrénées, accueille quels âges ?").elsewhere
 
 
+@pytest.mark.parametrize("question", [
+    "Does the canteen aid work the same way in other regions?",
+    "Is there a breakfast scheme like this outside Occitanie?",
+    "Est-ce la même chose en outre-mer ?",
+])
+def test_places_outside_the_region_without_a_place_name_are_elsewhere(assistant, question):
+    assert assistant.scope.elsewhere(question)
+    assert not assistant.scope.elsewhere("Quels ateliers se tiennent dans l'est de la région ?")
+
+
 def test_tomorrow_is_beyond_a_dated_guide(assistant):
     a = assistant.ask("Quel temps fera-t-il demain à Toulouse ?")
     assert a.refused or "il ne dit pas" in first_line(a)
