@@ -470,3 +470,9 @@ def test_separate_questions_in_one_message_are_not_read_as_a_thread(assistant):
 def test_a_count_question_leads_with_a_number_of_what_it_counts(assistant):
     a = assistant.ask("How many PAEJ are there in Occitanie?")
     assert "20 PAEJ" in first_line(a)
+
+
+def test_each_one_refers_back_to_the_thread(assistant):
+    a = conversation(assistant, "Qui contacter pour organiser des petits déjeuners à l'école ?",
+                     "Et combien l'État verse-t-il pour chacun ?")
+    assert cited(a)[0] == "Atelier n°2" and "1,30" in first_line(a)
