@@ -41,12 +41,12 @@ PERSON = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)? [A-ZÀ-
 # The plural noun follows the question word within two words ("quels ateliers", "which of the
 # workshops", "tous les ateliers"), so "what time does the second round of workshops end" is not one;
 # "where does the guide mention X" asks for every section mentioning X.
+_PART_NOUNS = r"ateliers|tables?[- ]rondes|workshops|round[- ]tables|sessions|sections"  # the guide's parts
 LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all|list\w*)"
-                        r"(?:\s+[\w'-]+){0,2}?\s*\b(ateliers|tables?[- ]rondes|workshops|round[- ]tables|sessions|"
-                        r"sections|dispositifs|programmes|schemes|initiatives|actions|solutions|passages|parties|parts)\b|"
+                        rf"(?:\s+[\w'-]+){{0,2}}?\s*\b({_PART_NOUNS}|"
+                        r"dispositifs|programmes|schemes|initiatives|actions|solutions|passages|parties|parts)\b|"
                         # a count of the guide's parts ("combien d'ateliers"), not of what a part holds ("how many actions")
-                        r"\b(combien d'?|how many)(?:\s+[\w'-]+){0,2}?\s*\b(ateliers|tables?[- ]rondes|workshops|"
-                        r"round[- ]tables|sessions|sections)\b|"
+                        rf"\b(combien d'?|how many)(?:\s+[\w'-]+){{0,2}}?\s*\b({_PART_NOUNS})\b|"
                         # "où (d'autre) le guide parle-t-il de…", "where (else) does the guide mention…"
                         r"\b(o[uù]|where)\b(?: else| d'autre| ailleurs)?.{0,20}\b(le guide|the guide)\b.{0,12}?"
                         r"\b(parle|mentionne|[ée]voque|cite|traite|mention|talk|discuss|refer|cover)", re.I)
@@ -169,11 +169,10 @@ class ExtractiveAnswerer:
         if kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
             lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
                          or PERSON.search(s) or CARRIED_BY.search(s)), None)
-        elif kind == "count":  # a number of what is counted, else any number the question does not state
-            lead = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)),
-                        next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None))
-        else:
-            lead = next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None) if kind else None
+        else:  # a count: a number of what is counted first, else any number the question does not state
+            counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)), None) if kind == "count" else None
+            lead = counted or (next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None)
+                               if kind else None)
         top = set([s for s in ranked if s != lead][: self.max_quotes - (lead is not None)])
         sents = self.sentence_vectors.get(section.label, ([], None))[0]
         return lead, [s for s in sents if s in top]
