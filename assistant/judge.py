@@ -127,6 +127,9 @@ class Judge:
         self.lead_source_chars = lead_source_chars
         self.candidates = candidates
         self.thresholds = thresholds
+        # the last question's log-likelihoods, by section label (None: no source): the parts of one
+        # message that are judged on the whole message share them (see Assistant._answer_parts)
+        self._memo: tuple[tuple[str, str], dict[str | None, float]] = (("", ""), {})
 
     def messages(self, question: str, language: str, section: Section | None) -> tuple[list[ChatMessage], list[Source]]:
         """The judgement's chat messages and its source (the section; none for the baseline)."""
@@ -185,16 +188,34 @@ class Judge:
         return [float(g.mean() - b.mean()) for g, b in zip(given, base)]
 
     def judge(self, question: str, language: str, sections: list[Section]) -> list[Verdict]:
-        """A Verdict per section, in the order given."""
+        """A Verdict per section, in the order given. The likelihoods of the last question judged
+        are kept: judging it again against a section already read costs nothing (prefix_state
+        "memo"). The no-source baseline is read last, after a section's state has put the system
+        prompt in the model's context (first, it would evaluate the whole system prompt on the
+        first question after start-up: about 7 s)."""
         with GENERATION_LOCK:
-            base, _ = self.likelihood(question, language, None)
-            verdicts = []
-            for section in sections:
-                ll, how = self.likelihood(question, language, section)
-                score = ll - base
-                verdicts.append(Verdict(section.label, score, score >= self.thresholds[language], how))
-                log.info("judge %s: %.3f nats/token (%s)", section.label, score, how)
+            key, memo = self._memo
+            if key != (question, language):
+                memo = {}
+                self._memo = ((question, language), memo)
+            given = [self._remembered(memo, question, language, section) for section in sections]
+            base = self._remembered(memo, question, language, None)[0]
+        verdicts = []
+        for section, (ll, how) in zip(sections, given):
+            score = ll - base
+            verdicts.append(Verdict(section.label, score, score >= self.thresholds[language], how))
+            log.info("judge %s: %.3f nats/token (%s)", section.label, score, how)
         return verdicts
+
+    def _remembered(self, memo: dict[str | None, float], question: str, language: str,
+                    section: Section | None) -> tuple[float, str]:
+        """`likelihood`, read from `memo` (by section label) when there, else computed and kept."""
+        label = section.label if section is not None else None
+        if label in memo:
+            return memo[label], "memo"
+        ll, how = self.likelihood(question, language, section)
+        memo[label] = ll
+        return ll, how
 
     def rerank(self, question: str, language: str, hits: list[SectionHit],
                sections: dict[str, Section]) -> tuple[list[SectionHit], list[Verdict]]:

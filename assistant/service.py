@@ -235,8 +235,11 @@ class Assistant:
         separate = self.separate(q, parts, language)
         answers, context = [], list(history) + [Turn(role="user", content=q)]
         for part in parts:
-            answers.append(next(e for e in self._answer_stream(part, language, history if separate else context, t0)
-                                if isinstance(e, Answer)))
+            # parts read as one conversation are judged on the whole message: once per section
+            # for all of them (see Judge.judge), instead of on each part after the whole message
+            stream = (self._answer_stream(part, language, history, t0) if separate else
+                      self._answer_stream(part, language, context, t0, judged=q))
+            answers.append(next(e for e in stream if isinstance(e, Answer)))
             context += [Turn(role="user", content=part), Turn(role="assistant", content=answers[-1].answer)]
         return answers
 
@@ -251,8 +254,10 @@ class Assistant:
                  for p in parts]
         return len(set(alone)) == len(parts) and set(alone) == set(whole)
 
-    def _answer_stream(self, q: str, language: str, history: list[Turn], t0: float) -> Iterator[str | Answer]:
-        """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`)."""
+    def _answer_stream(self, q: str, language: str, history: list[Turn], t0: float,
+                       judged: str | None = None) -> Iterator[str | Answer]:
+        """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`). The
+        judge reads `judged` (default: the question, or its thread's query on a follow-up)."""
         thread = self.thread(q, history, language)
         limits = self.scope.read(q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
@@ -271,13 +276,13 @@ class Assistant:
             yield self._refusal(q, language, hits, t0, reason=reason, debug=debug, names=unknown)
             return
         if self.judge and not named_labels(thread.query, set(self.index.sections)):
-            judged, verdicts = self.judge.rerank(thread.query if thread.followup else q, language, hits,
-                                                 self.index.sections)
+            reranked, verdicts = self.judge.rerank(judged or (thread.query if thread.followup else q), language,
+                                                   hits, self.index.sections)
             debug["judge"] = [(v.label, v.answers, round(v.score, 4), v.prefix_state) for v in verdicts]
-            if not judged:
+            if not reranked:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug)
                 return
-            hits = judged
+            hits = reranked
             debug["sections"] = ranked(hits)  # the eval scores the ranking the answer used
         if isinstance(self.answerer, GenerativeAnswerer):  # the model reads the standalone rewrite
             draft = self.answerer.prepare(thread.query if thread.followup else q, language, hits,

@@ -101,6 +101,39 @@ def test_verdicts_are_recorded_and_decide(judged):
     assert not a.refused and a.citations[0].section == "Atelier n°2"
 
 
+def test_the_baseline_is_read_after_a_section_state_and_a_question_judged_again_costs_nothing(judged, sections,
+                                                                                              monkeypatch):
+    import guide_assistant.assistant.judge as judge_module
+    from guide_assistant.assistant.prefix_states import common_prefix
+
+    calls = []
+    scored = judge_module.continuation_logprobs
+
+    def recording(llama, context, tokens):  # how much of each context the model already holds
+        calls.append((common_prefix(llama.input_ids[: llama.n_tokens].tolist(), context), len(context)))
+        return scored(llama, context, tokens)
+
+    monkeypatch.setattr(judge_module, "continuation_logprobs", recording)
+    judged.judge.model.reset()  # as after start-up: nothing in the model's context
+    q = "Combien coûte un repas à la cantine pour les familles modestes ?"
+    first = judged.judge.judge(q, "fr", [sections["Atelier n°1"]])
+    live, length = min(calls, key=lambda c: c[1])  # the baseline has the shortest context (no source)
+    assert len(calls) == 2 and live > length // 2  # it shares the system prompt of the section's state
+    again = judged.judge.judge(q, "fr", [sections["Atelier n°1"], sections["Atelier n°2"]])
+    assert len(calls) == 3  # only Atelier n°2 is read
+    assert again[0].score == first[0].score and again[0].prefix_state == "memo"
+
+
+def test_the_parts_of_a_message_read_as_one_conversation_are_judged_on_the_message(judged):
+    q = "Si notre commune propose le repas de cantine à moins d'un euro, combien l'État verse-t-il par repas et qui " \
+        "faut-il contacter ?"
+    a = judged.ask(q)
+    first, second = a.debug["parts"]
+    assert second["followup"]  # "qui faut-il contacter ?" keeps the canteen's subject
+    read_twice = {v[0] for v in first["judge"]} & {v[0] for v in second["judge"]}
+    assert read_twice and all(v[3] == "memo" for v in second["judge"] if v[0] in read_twice)
+
+
 def test_a_named_section_is_not_judged(judged):
     a = judged.ask("Que dit l'atelier 2 ?")
     assert "judge" not in a.debug and not a.refused
