@@ -47,6 +47,24 @@ _NOW = re.compile(
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
     re.I,
 )
+# How the law settles one case (lawsuits, liability, penalties, taxes, tenancy, employment,
+# family law): the words of those fields in French and English. A programme guide gives schemes
+# and their conditions, never a ruling on someone's case; a word the guide itself uses (its
+# "responsabilité", "recours") is no such limit (see ScopeReader.legal).
+_LEGAL = {
+    "fr": re.compile(
+        r"\b(?:en justice|proc[èe]s|poursuites?(?: judiciaires| p[ée]nales)?|plainte|avocats?|tribunal|juges?|"
+        r"responsabilit[ée] (?:p[ée]nale|civile|personnelle)|p[ée]nal(?:e|ement)?|condamn[ée]e?s?|amendes?|"
+        r"sanctionn[ée]e?s?|sanctions?|imp[ôo]ts?|d[ée]duire|d[ée]ductibles?|d[ée]duction|fiscal(?:e|ement)?|"
+        r"bail|locataires?|loyers? impay[ée]s|propri[ée]taire|expuls\w+|licenci\w+|divorce|h[ée]ritage|succession|juridique(?:ment)?|"
+        r"ill[ée]gal\w*|l[ée]gal(?:e|ement)?|litiges?|prud'?hommes|notaire|pension alimentaire|"
+        r"(?:ai-je|j'ai|a-t-(?:il|elle)|avons-nous|ont-ils|est-ce qu'(?:il|elle|on) a) le droit de)\b", re.I),
+    "en": re.compile(
+        r"\b(?:sue[sd]?|suing|lawsuits?|court|lawyers?|attorneys?|solicitors?|liable|liability|(?:il)?legal(?:ly)?|"
+        r"fined|penalt(?:y|ies)|penali[sz]ed|sanctioned|prosecuted|tax(?:es)?|deduct\w*|landlord|tenan(?:t|cy)|"
+        r"lease|evict\w*|fired|dismiss(?:ed|al)|inheritance|divorce|custody|have the right to|"
+        r"(?:am i|are we|is (?:he|she)) (?:legally )?allowed)\b", re.I),
+}
 # Places outside any one region named without a place name: other regions, the rest of the
 # country, overseas (French and English).
 _OTHER_PLACES = re.compile(
@@ -136,14 +154,16 @@ def edition(sections: list[Section]) -> Edition | None:
 class Limits:
     """What the guide cannot say about a question. later: it asks about a year after the guide
     or about today's status; elsewhere: places outside the guide's region it names; unnamed:
-    names (acronyms, capitalised or quoted names) the guide never uses."""
+    names (acronyms, capitalised or quoted names) the guide never uses; legal: words asking how
+    the law settles one case (a lawsuit, liability, taxes, a lease) that the guide never uses."""
 
     later: bool = False
     elsewhere: list[str] = field(default_factory=list)
     unnamed: list[str] = field(default_factory=list)
+    legal: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return self.later or bool(self.elsewhere) or bool(self.unnamed)
+        return self.later or bool(self.elsewhere) or bool(self.unnamed) or bool(self.legal)
 
 
 def _expansions_at(letters: str, words: list[str], i: int) -> str | None:
@@ -242,9 +262,16 @@ class ScopeReader:
         return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
                 and fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
 
+    def legal(self, question: str, language: str = "fr") -> list[str]:
+        """Words of the question asking how the law settles one case ("attaque en justice", "income
+        tax", "le droit de rester" after "bail") that the guide's text never uses, in order."""
+        found = [m.group(0) for m in _LEGAL[language].finditer(question)] if language in _LEGAL else []
+        return [w for w in dict.fromkeys(found) if not self.uses(w)]
+
     def read(self, question: str, language: str = "fr") -> Limits:
         """The question's Limits (empty when the guide can answer it as asked)."""
-        return Limits(self.later(question), self.elsewhere(question), self.unnamed(question, language))
+        return Limits(self.later(question), self.elsewhere(question), self.unnamed(question, language),
+                      self.legal(question, language))
 
     def acronym_expansions(self, question: str) -> list[str]:
         """The guide's words for the question's acronyms it never writes as such."""

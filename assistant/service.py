@@ -268,7 +268,8 @@ class Assistant:
             named = set(self.conjunct_sections(q, language))
         hits = mark_named(hits, named)
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
-                 "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed},
+                 "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed,
+                            "legal": limits.legal},
                  "sections": ranked(hits)}
         unknown = [n for n in limits.unnamed if n.isupper()]
         if unknown or not (self.continues(thread, hits) or self.is_confident(hits, thread.query, language == "en")):
@@ -328,6 +329,8 @@ LIMIT_TEXTS = {
                  "valables aujourd'hui, ni ce qui a changé depuis.",
         "elsewhere": "Le guide porte sur la région {region} : il ne dit pas ce qui s'applique ailleurs ({places}).",
         "unnamed": "Le guide ne mentionne pas {names}.",
+        "legal": "Le guide présente des dispositifs et leurs conditions : il ne dit pas comment se règle une "
+                 "situation juridique, fiscale ou personnelle ({words}).",
         "said": "Ce que le guide indiquait en {edition} :",
         "today": "Pour une information à jour, adressez-vous aux contacts ci-dessus.",
         "part": "**{n}. {part}**",
@@ -338,6 +341,8 @@ LIMIT_TEXTS = {
                  "today, nor what has changed since.",
         "elsewhere": "The guide covers the {region} region: it does not say what applies elsewhere ({places}).",
         "unnamed": "The guide does not mention {names}.",
+        "legal": "The guide presents schemes and their conditions: it does not say how a legal, tax or personal "
+                 "case is settled ({words}).",
         "said": "What the guide said in {edition}:",
         "today": "For up-to-date information, ask the contacts above.",
         "part": "**{n}. {part}**",
@@ -356,6 +361,8 @@ def limit_note(language: str, limits: Limits, scope: ScopeReader) -> str:
         lines.append(texts["elsewhere"].format(region=scope.region, places=", ".join(limits.elsewhere)))
     if limits.unnamed:
         lines.append(texts["unnamed"].format(names=", ".join(f"« {n} »" for n in limits.unnamed)))
+    if limits.legal:
+        lines.append(texts["legal"].format(words=", ".join(f"« {w} »" for w in limits.legal)))
     if ed:
         lines.append(texts["said"].format(edition=ed.month_year(language)))
     return " ".join(lines)

@@ -476,3 +476,19 @@ def test_each_one_refers_back_to_the_thread(assistant):
     a = conversation(assistant, "Qui contacter pour organiser des petits déjeuners à l'école ?",
                      "Et combien l'État verse-t-il pour chacun ?")
     assert cited(a)[0] == "Atelier n°2" and "1,30" in first_line(a)
+
+
+@pytest.mark.parametrize("question, language, word", [
+    ("Un parent d'élève menace de porter plainte contre la mairie à cause du tarif de la cantine : que risque-t-on ?",
+     "fr", "plainte"),
+    ("If our CCAS turns someone down for emergency aid, can they sue us?", "en", "sue"),
+])
+def test_how_the_law_settles_a_case_is_beyond_the_guide(assistant, question, language, word):
+    assert word in assistant.scope.read(question, language).legal
+    a = assistant.ask(question)
+    assert a.refused or ("il ne dit pas" if language == "fr" else "it does not say") in first_line(a)
+
+
+def test_the_guides_own_words_of_law_are_no_limit(assistant):
+    assert assistant.scope.legal("Quelle responsabilité pour les élus dans l'accès aux droits ?") == []
+    assert not assistant.scope.read("Combien l'État verse-t-il par repas pour la cantine à 1 € ?", "fr")
