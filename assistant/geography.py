@@ -109,10 +109,11 @@ COUNTRIES = {
 }
 # Names that are also ordinary words or that a guide uses in another sense: a question's
 # "Nord", "Var", "Lot", "Manche", "Loire", "Vienne" or "Paris" is a place only when written as a
-# department ("le Nord", "dans le Var"), which `places_in` checks by requiring a capital letter.
+# department ("le Nord", "dans le Var"), which `places_in` checks by requiring a capital letter
+# (on the name's last word: "La Réunion", not "la réunion", a meeting).
 AMBIGUOUS = {"Nord", "Var", "Lot", "Manche", "Loire", "Vienne", "Cher", "Eure", "Indre", "Aube", "Marne",
              "Somme", "Orne", "Ain", "Tarn", "Aude", "Gard", "Gers", "Jura", "Meuse", "Oise", "Paris",
-             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice"}
+             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice", "Reunion", "La Réunion"}
 
 
 def _fold(text: str) -> str:
@@ -146,7 +147,7 @@ def places_in(text: str) -> list[tuple[str, str]]:
     for m in _PATTERN.finditer(folded):
         name, region = PLACES[m.group(1)]
         original = text[m.start():m.end()]
-        if name in AMBIGUOUS and not original[:1].isupper():
+        if name in AMBIGUOUS and not original.split()[-1][:1].isupper():  # "la réunion" is a meeting
             continue
         found.append((name, region))
     return list(dict.fromkeys(found))

@@ -68,9 +68,12 @@ _LEGAL = {
 # Places outside any one region named without a place name: other regions, the rest of the
 # country, overseas (French and English).
 _OTHER_PLACES = re.compile(
-    r"\b(?:other regions?|another region|(?:the )?rest of (?:France|the country)|elsewhere in France|"
-    r"(?:the )?(?:north|south|east|west) of France|overseas|outre-mer|DOM-TOM|(?:les |d'|une )?autres? r[ée]gions?|"
-    r"(?:le )?reste de la France|ailleurs en France|(?:le )?(?:nord|sud|est|ouest) de la France)\b", re.I)
+    r"\b(?:(?:other|another) (?:regions?|departments?|départements?|countr(?:y|ies))(?! (?:of|in) (?:the|our|this) region)|"
+    r"(?:the )?rest of (?:France|the country)|elsewhere in France|abroad|"
+    r"(?:the )?(?:north|south|east|west) of France|(?:northern|southern|eastern|western) France|overseas|outre-mer|"
+    r"DOM-TOM|(?:les |d'|une? )?autres? (?:r[ée]gions?|d[ée]partements?|pays)(?! de (?:la|notre|cette) r[ée]gion)|"
+    r"(?:le )?reste de la France|ailleurs en France|à l'[ée]tranger|(?:le )?(?:nord|sud|est|ouest) de la France)\b",
+    re.I)
 # Acronyms of everyday French used as common nouns (social housing, homeless people) and the
 # interjection "OK": topics a guide covers in other words, or no topic, not names of a scheme it omits.
 EVERYDAY_ACRONYMS = {"HLM", "SDF", "OK"}

@@ -356,10 +356,15 @@ def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant,
     "Does the canteen aid work the same way in other regions?",
     "Is there a breakfast scheme like this outside Occitanie?",
     "Est-ce la même chose en outre-mer ?",
+    "Can our partner town in another country copy the breakfast programme?",
+    "Le même dispositif existe-t-il dans d'autres départements ?",
+    "Would this budget advice work the same way in southern France?",
 ])
 def test_places_outside_the_region_without_a_place_name_are_elsewhere(assistant, question):
     assert assistant.scope.elsewhere(question)
     assert not assistant.scope.elsewhere("Quels ateliers se tiennent dans l'est de la région ?")
+    assert not assistant.scope.elsewhere("Les autres départements de la région ont-ils un PAEJ ?")
+    assert not assistant.scope.elsewhere("Le numéro vert marche-t-il pour une réunion sur Teams ?")  # a meeting
 
 
 def test_tomorrow_is_beyond_a_dated_guide(assistant):
