@@ -84,7 +84,8 @@ FORMER_REGIONS = {
     "Côte d'Azur": "Provence-Alpes-Côte d'Azur", "Région parisienne": "Île-de-France", "Paris region": "Île-de-France",
 }
 # Large communes that are no prefecture (INSEE, populations légales: the largest of each region
-# outside Occitanie), so that "à Brest" or "in Le Havre" is read as another region.
+# outside Occitanie, and well-known towns), so that "à Brest" or "in Le Havre" is read as another
+# region. "Lens" is a place only when capitalised (see AMBIGUOUS).
 OTHER_CITIES = {
     "Le Havre": "Normandie", "Brest": "Bretagne", "Lorient": "Bretagne", "Saint-Malo": "Bretagne",
     "Villeurbanne": "Auvergne-Rhône-Alpes", "Aix-en-Provence": "Provence-Alpes-Côte d'Azur",
@@ -93,6 +94,32 @@ OTHER_CITIES = {
     "Roubaix": "Hauts-de-France", "Tourcoing": "Hauts-de-France", "Dunkerque": "Hauts-de-France",
     "Calais": "Hauts-de-France", "Mulhouse": "Grand Est", "Reims": "Grand Est", "Saint-Nazaire": "Pays de la Loire",
     "Bayonne": "Nouvelle-Aquitaine", "Biarritz": "Nouvelle-Aquitaine", "Mérignac": "Nouvelle-Aquitaine",
+    "Pessac": "Nouvelle-Aquitaine", "Anglet": "Nouvelle-Aquitaine", "Vénissieux": "Auvergne-Rhône-Alpes",
+    "Vaulx-en-Velin": "Auvergne-Rhône-Alpes", "Saint-Priest": "Auvergne-Rhône-Alpes", "Roanne": "Auvergne-Rhône-Alpes",
+    "Vichy": "Auvergne-Rhône-Alpes", "Montluçon": "Auvergne-Rhône-Alpes", "Annemasse": "Auvergne-Rhône-Alpes",
+    "Chamonix": "Auvergne-Rhône-Alpes", "Villefranche-sur-Saône": "Auvergne-Rhône-Alpes",
+    "Grasse": "Provence-Alpes-Côte d'Azur", "Hyères": "Provence-Alpes-Côte d'Azur", "Fréjus": "Provence-Alpes-Côte d'Azur",
+    "Martigues": "Provence-Alpes-Côte d'Azur", "Aubagne": "Provence-Alpes-Côte d'Azur",
+    "Cagnes-sur-Mer": "Provence-Alpes-Côte d'Azur", "La Seyne-sur-Mer": "Provence-Alpes-Côte d'Azur",
+    "Vitry-sur-Seine": "Île-de-France", "Aubervilliers": "Île-de-France", "Colombes": "Île-de-France",
+    "Asnières-sur-Seine": "Île-de-France", "Aulnay-sous-Bois": "Île-de-France", "Rueil-Malmaison": "Île-de-France",
+    "Champigny-sur-Marne": "Île-de-France", "Saint-Maur-des-Fossés": "Île-de-France", "Drancy": "Île-de-France",
+    "Issy-les-Moulineaux": "Île-de-France", "Noisy-le-Grand": "Île-de-France", "Sarcelles": "Île-de-France",
+    "Meaux": "Île-de-France", "Massy": "Île-de-France", "Pantin": "Île-de-France",
+    "Villeneuve-d'Ascq": "Hauts-de-France", "Lens": "Hauts-de-France", "Douai": "Hauts-de-France",
+    "Valenciennes": "Hauts-de-France", "Boulogne-sur-Mer": "Hauts-de-France", "Compiègne": "Hauts-de-France",
+    "Saint-Quentin": "Hauts-de-France", "Thionville": "Grand Est", "Montbéliard": "Bourgogne-Franche-Comté",
+    "Cherbourg": "Normandie", "Cholet": "Pays de la Loire", "Saumur": "Pays de la Loire", "Rezé": "Pays de la Loire",
+    "Saint-Herblain": "Pays de la Loire",
+}
+# Overseas collectivities (INSEE, Code officiel géographique: collectivités d'outre-mer and
+# New Caledonia), outside any region of mainland France.
+OVERSEAS = {
+    "Nouvelle-Calédonie": "Nouvelle-Calédonie", "New Caledonia": "Nouvelle-Calédonie",
+    "Polynésie française": "Polynésie française", "French Polynesia": "Polynésie française",
+    "Tahiti": "Polynésie française", "Saint-Pierre-et-Miquelon": "Saint-Pierre-et-Miquelon",
+    "Saint-Barthélemy": "Saint-Barthélemy", "Wallis-et-Futuna": "Wallis-et-Futuna",
+    "Wallis and Futuna": "Wallis-et-Futuna",
 }
 # Other countries (French and English names): outside any French region.
 COUNTRIES = {
@@ -113,7 +140,8 @@ COUNTRIES = {
 # (on the name's last word: "La Réunion", not "la réunion", a meeting).
 AMBIGUOUS = {"Nord", "Var", "Lot", "Manche", "Loire", "Vienne", "Cher", "Eure", "Indre", "Aube", "Marne",
              "Somme", "Orne", "Ain", "Tarn", "Aude", "Gard", "Gers", "Jura", "Meuse", "Oise", "Paris",
-             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice", "Reunion", "La Réunion"}
+             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice", "Reunion", "La Réunion", "Lens", "Massy",
+             "Meaux"}
 
 
 def _fold(text: str) -> str:
@@ -130,7 +158,7 @@ def _places() -> dict[str, tuple[str, str]]:
         for dep, city in deps:
             out.setdefault(_fold(dep), (dep, region))
             out.setdefault(_fold(city), (city, region))
-    for name, region in (ENGLISH_NAMES | FORMER_REGIONS | OTHER_CITIES | COUNTRIES).items():
+    for name, region in (ENGLISH_NAMES | FORMER_REGIONS | OTHER_CITIES | OVERSEAS | COUNTRIES).items():
         out.setdefault(_fold(name), (name, region))
     return out
 

@@ -345,6 +345,8 @@ def test_names_the_guide_prints_apart_or_across_a_line_are_known(assistant):
     ("Does the breakfast programme apply in Spain?", "Spain"),
     ("Quelles aides pour les cantines en Alsace ?", "Alsace"),
     ("Y a-t-il un PAEJ au Havre ou à Brest ?", "Brest"),
+    ("Does the breakfast programme exist in New Caledonia?", "New Caledonia"),
+    ("Nos voisins de Vénissieux ont-ils un point conseil budget ?", "Vénissieux"),
 ])
 def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant, question, place):
     scope = ScopeReader(list(assistant.index.sections.values()))
