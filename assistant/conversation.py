@@ -23,7 +23,7 @@ FOCUS = 1.6  # a new topic's section scores this many times the next one on the 
 REFERS_BACK = re.compile(r"\b(them|they|their|it|its|this|that|these|those|he|she|him|her|ils|elles|eux|leurs?|c'est|c’est|"
                          r"n'en|n’en|y en|"
                          r"celui|celle|ceux|celles|chacun|chacune|each one|each of them|ça|cela|ce dispositif|"
-                         r"cette structure|ce programme)\b", re.I)
+                         r"cette structure|ce programme|là-bas|his)\b", re.I)
 NAME = re.compile(r"\b(?:[A-ZÀ-Ý][\w’'-]+|[A-Z]{2,})\b")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from tqdm import tqdm
 
 from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card, pages_text
-from guide_assistant.assistant.conversation import Thread, ThreadReader
+from guide_assistant.assistant.conversation import REFERS_BACK, Thread, ThreadReader
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
@@ -234,11 +234,13 @@ class Assistant:
         ("When do registrations open, and what is the link?" keeps its subject)."""
         separate = self.separate(q, parts, language)
         answers, context = [], list(history) + [Turn(role="user", content=q)]
-        for part in parts:
+        for k, part in enumerate(parts):
             # parts read as one conversation are judged on the whole message: once per section
-            # for all of them (see Judge.judge), instead of on each part after the whole message
+            # for all of them (see Judge.judge), instead of on each part after the whole message;
+            # and the limits of the earlier parts hold for a later one ("Combien de PAEJ dans le
+            # Cantal, et qui contacter là-bas ?"), not those of a later part for an earlier one
             stream = (self._answer_stream(part, language, history, t0) if separate else
-                      self._answer_stream(part, language, context, t0, judged=q))
+                      self._answer_stream(part, language, context, t0, judged=q, limited=" ".join(parts[:k + 1])))
             answers.append(next(e for e in stream if isinstance(e, Answer)))
             context += [Turn(role="user", content=part), Turn(role="assistant", content=answers[-1].answer)]
         return answers
@@ -246,8 +248,11 @@ class Assistant:
     def separate(self, q: str, parts: list[str], language: str) -> bool:
         """The parts of a message are separate questions when each, read alone, retrieves first a
         different section and those are the sections the whole message retrieves first (one per
-        part). A part that only makes sense with the others ("what is its number?", "who foots
-        the bill") retrieves alone a section the message is not about, or another part's."""
+        part), and no later part refers back ("qui contacter là-bas ?", "who funds it?"). A part
+        that only makes sense with the others ("what is its number?", "who foots the bill")
+        retrieves alone a section the message is not about, or another part's."""
+        if any(REFERS_BACK.search(p) for p in parts[1:]):
+            return False
         english = language == "en"
         whole = [h.label for h in group_sections(self.retriever.retrieve(q, english=english))[:len(parts)]]
         alone = [next((h.label for h in group_sections(self.retriever.retrieve(p, english=english))), None)
@@ -255,11 +260,12 @@ class Assistant:
         return len(set(alone)) == len(parts) and set(alone) == set(whole)
 
     def _answer_stream(self, q: str, language: str, history: list[Turn], t0: float,
-                       judged: str | None = None) -> Iterator[str | Answer]:
+                       judged: str | None = None, limited: str | None = None) -> Iterator[str | Answer]:
         """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`). The
-        judge reads `judged` (default: the question, or its thread's query on a follow-up)."""
+        judge reads `judged` (default: the question, or its thread's query on a follow-up); the
+        limits are read from `limited` (default: the question)."""
         thread = self.thread(q, history, language)
-        limits = self.scope.read(q, language)
+        limits = self.scope.read(limited or q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
                                                       prior_sections=thread.prior))
         hits = self.records.narrow(q, hits, english=language == "en")

@@ -499,3 +499,13 @@ def test_how_the_law_settles_a_case_is_beyond_the_guide(assistant, question, lan
 def test_the_guides_own_words_of_law_are_no_limit(assistant):
     assert assistant.scope.legal("Quelle responsabilité pour les élus dans l'accès aux droits ?") == []
     assert not assistant.scope.read("Combien l'État verse-t-il par repas pour la cantine à 1 € ?", "fr")
+
+
+def test_a_later_part_keeps_the_limits_of_the_earlier_parts_it_refers_to(assistant):
+    a = assistant.ask("Combien de PAEJ dans le Cantal, et qui contacter là-bas ?")
+    first, second = a.debug["parts"]
+    assert first["limits"]["elsewhere"] and second["limits"]["elsewhere"]  # "là-bas" is the Cantal
+    assert a.answer.count("il ne dit pas ce qui s'applique ailleurs") == 2
+    partial = assistant.ask("How many PAEJ does Occitanie have, and how many are there in Brittany?")
+    answerable, beyond = partial.debug["parts"]
+    assert not answerable["limits"]["elsewhere"] and beyond["limits"]["elsewhere"] == ["Brittany"]
