@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 
 from tqdm import tqdm
 
@@ -274,8 +275,7 @@ class Assistant:
             named = set(self.conjunct_sections(q, language))
         hits = mark_named(hits, named)
         debug = {"query": thread.query, "prior": thread.prior, "followup": thread.followup,
-                 "limits": {"later": limits.later, "elsewhere": limits.elsewhere, "unnamed": limits.unnamed,
-                            "legal": limits.legal},
+                 "limits": asdict(limits),
                  "sections": ranked(hits)}
         unknown = [n for n in limits.unnamed if n.isupper()]
         if unknown or not (self.continues(thread, hits) or self.is_confident(hits, thread.query, language == "en")):
