@@ -27,14 +27,19 @@ _EXCLUDE = re.compile(
     r"\b(?:en dehors d(?:e la|e l'|es|u|e)|hors|sauf|hormis|à part|a part|autres? que|except(?:é|e)?|"
     r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
     r"(?P<what>[^,?;.]+)", re.I)
+_STARTS_QUESTION = re.compile(rf"\s*(?:(?:et|and|puis|also)\s+)?{_QUESTION_WORD}\b", re.I)
 MIN_PART_WORDS = 3
 MENTION_RATIO = 0.5  # on a list question, sections whose words match at least this share of the best one's
 
 
 def split_questions(question: str) -> list[str]:
     """The questions of one message: split after "?" and before "et/and + question word"; a
-    part shorter than MIN_PART_WORDS stays with its neighbour. One question gives [question]."""
+    part shorter than MIN_PART_WORDS stays with its neighbour, and so does a statement after the
+    last question ("… leur budget ? Je donne environ 50 € par mois."): it is that question's
+    context, not a question. One question gives [question]."""
     parts = [p.strip() for p in re.split(r"(?<=\?)\s+", question) if p.strip()]
+    if len(parts) > 1 and not parts[-1].endswith("?") and not _STARTS_QUESTION.match(parts[-1]):
+        parts[-2:] = [f"{parts[-2]} {parts[-1]}"]
     parts = [x.strip(" ,") for p in parts for x in _JOINED.split(p)]
     merged: list[str] = []
     for p in parts:
