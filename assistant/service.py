@@ -291,6 +291,11 @@ class Assistant:
                 return
             hits = reranked
             debug["sections"] = ranked(hits)  # the eval scores the ranking the answer used
+        if limits.unnamed and self.index.sections[hits[0].label].role != "programme":
+            # a scheme the guide never names, nearest to the prefect's word or the practical pages:
+            # their quotes and the conference's hotline would pass for an answer; say so instead
+            yield self._refusal(q, language, hits, t0, reason="unnamed", debug=debug, names=limits.unnamed)
+            return
         if isinstance(self.answerer, GenerativeAnswerer):  # the model reads the standalone rewrite
             draft = self.answerer.prepare(thread.query if thread.followup else q, language, hits,
                                           self.index.sections)
