@@ -13,7 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from guide_assistant.assistant.details import extract_details
+from guide_assistant.assistant import conditions
+from guide_assistant.assistant.details import Detail, extract_details
 from guide_assistant.assistant.lexical import tokenize
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.assistant.scope import Edition
@@ -27,8 +28,11 @@ MONEY_WORDS = re.compile(r"financ|fund|co[uû]t|cost|combien|how much|montant|am
 CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[ée]ro|qui |who|e-?mail|joindre|"
                            r"adresse|reach|s'adresser|interlocut", re.I)
 # A question asking who (a person, a speaker), not whom to contact ("qui contacter", "who do I call"),
-# who pays or who can benefit: French and English grammar.
-WHO_WORDS = re.compile(r"\b(qui|who|whom)\b(?! ?(dois|doit|faut|peut|peuvent|contacter|appeler|joindre|financ|paie|paye|should|do i|can|"
+# who pays or who can benefit: French and English grammar. The question word opens the question or
+# a clause ("…, et qui l'anime ?", "tell me who runs it", "c'est qui"); after a noun it is a
+# relative pronoun ("les familles qui ont des dettes", "people who have been out of work").
+WHO_WORDS = re.compile(r"(?:^|[,;:?!.(]\s*|\b(?:et|and|mais|but|so|alors|savoir|know|tell me|dites-moi|dis-moi|c'est|"
+                       r"est-ce|is it|was it|of|de|par|by|with|avec|pour|for)\s+)(qui|who|whom)\b(?! ?(dois|doit|faut|peut|peuvent|contacter|appeler|joindre|financ|paie|paye|should|do i|can|"
                        r"to (call|contact)|funds?|pays?))"
                        r"(?<!\b[àa] qui)|intervenant|animat|speaker", re.I)
 # Who carries a project, as French writes it ("porté par le Grand Cahors", "animé par la CAF").
@@ -65,11 +69,22 @@ ASKS: list[tuple[str, re.Pattern]] = [
     ("share", re.compile(r"\b(quelle part|quel pourcentage|quelle proportion|what share|what percentage|"
                          r"what proportion|how much of)\b", re.I)),
     ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|\btarifs?\b|€|euros?\b)", re.I)),
+    # whether a case meets a scheme's conditions ("Is my town of 15 000 people eligible?")
+    ("condition", re.compile(r"\b([ée]ligib\w*|eligib\w*|(?:ai|a|avons|avez|ont)-(?:je|t-il|t-elle|t-on|nous|vous|ils|elles) droit|"
+                             r"avoir droit|qualif(?:y|ies|ied)|conditions?|crit[èe]res?|criteria|entitled|concern[ée]e?s?|"
+                             r"s'applique|appl(?:y|ies) to|"
+                             r"b[ée]n[ée]ficier|can (?:my|our) (?:\w+ ){1,2}(?:get|apply|benefit|receive)|"
+                             r"can (?:we|i|he|she|they) (?:apply|benefit|receive))\b", re.I)),
     ("person", WHO_WORDS),
 ]
 _TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b|\b(?:à )?(?:midi|minuit)\b")
 _NUMBER = re.compile(r"\d")
 _NUMBER_RUN = re.compile(r"\d+(?:[  .,]\d+)*")
+# Numbers that do not count things: years ("créée en 2011"), and durations, ages and percentages,
+# alone or as a range ("pendant 3 ans", "de 12 à 25 ans", "80 %"): French and English units.
+_NOT_COUNT = re.compile(r"(?<![\d.,])(?<!\d[  ])(?:19|20)\d{2}(?![\d])|\d+(?:,\d+)?(?:\s?(?:à|a|-|to)\s?\d+)?\s?"
+                        r"(?:%|ans?\b|années?\b|mois\b|jours?\b|semaines?\b|heures?\b|minutes?\b|"
+                        r"years?\b|months?\b|days?\b|weeks?\b|hours?\b)", re.I)
 # A count in words, as French writes an approximate one ("une soixantaine d'UDCCAS").
 _ROUGH_COUNT = re.compile(r"\b(?:une? )?(?:dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|cinquantaine|"
                           r"soixantaine|centaine|milliers?|millions?|deux tiers|moitié)\b", re.I)
@@ -89,8 +104,33 @@ SECOND_SECTION_DENSE_GAP = 0.02  # … and its cosine at most this far below the
 
 def asked(question: str) -> str | None:
     """What the question asks for: "count", "time", "phone", "email", "url", "date", "share" (a
-    percentage), "amount", "person", or None (an open question)."""
-    return next((kind for kind, pattern in ASKS if pattern.search(question)), None)
+    percentage), "amount", "condition" (eligibility), "person", or None (an open question). An amount the question states
+    ("Is my town eligible for the 1 euro canteen?") names a scheme: it does not ask for one."""
+    unstated = question
+    for amount in stated_amounts(question):
+        unstated = unstated.replace(amount.text, " ")
+    return next((kind for kind, pattern in ASKS if pattern.search(unstated)), None)
+
+
+def stated_amounts(text: str) -> list[Detail]:
+    """The euro amounts `text` states, read as details.extract_details reads them ("€1.30" is
+    "1,30 €")."""
+    return [d for d in extract_details(text) if d.kind == "amount"]
+
+
+def claimed_amounts(question: str) -> list[Detail]:
+    """The amounts a question states as a claim ("the State pays €1.30"), not those that name a
+    scheme: "la cantine à 1 €", "the 1 euro canteen" (French "à", or an English article before it)."""
+    return [d for d in stated_amounts(question)
+            if not re.search(r"(?:\b[àa]|\bthe|\bla|\ble)\s*$", question[: question.find(d.text)], re.I)]
+
+
+def count_numbers(text: str) -> list[str]:
+    """The numbers of `text` that may count things, as written ("20", "95 000"): not a phone
+    number, URL, amount, time, year, duration, age or percentage."""
+    for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME, _NOT_COUNT):
+        text = pattern.sub(" ", text)
+    return _NUMBER_RUN.findall(text)
 
 
 def has_figure(sentence: str) -> bool:
@@ -166,9 +206,15 @@ class ExtractiveAnswerer:
         sentence has one) and the other quotes, in document order."""
         ranked = self.ranked_sentences(question, section, qvec)
         kind = asked(question)
-        if kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
+        if kind == "condition":  # a condition the question's own figures fail first ("moins de 10.000 habitants")
+            lead = next((s for s in ranked[:LEAD_POOL] if conditions.failed(question, s)), None) or \
+                next((s for s in ranked[:LEAD_POOL] if DETAILS["condition"](s)), None)
+        elif kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
             lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
                          or PERSON.search(s) or CARRIED_BY.search(s)), None)
+        elif kind is None and claimed_amounts(question):  # "Is it true the State pays €1.30…?": the sentence stating it
+            values = {d.value for d in claimed_amounts(question)}
+            lead = next((s for s in ranked[:LEAD_POOL] if values & {d.value for d in stated_amounts(s)}), None)
         else:  # a count: a number of what is counted first, else any number the question does not state
             counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)), None) if kind == "count" else None
             lead = counted or (next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None)
@@ -310,6 +356,10 @@ def dated_quote(quote: str, edition: Edition | None, language: str) -> str:
     return f"« {quote} »{mark}"
 
 
+# How the guide states who may benefit (French grammar): "communes éligibles", "la mesure est
+# applicable", "destinées à", "réservé aux".
+_CONDITION_WORDS = re.compile(r"\b([ée]ligibles?|applicable|r[ée]serv[ée]e?s?|destin[ée]e?s?|conditions?|crit[èe]res?|"
+                              r"accord[ée]e? (?:sur \w+ ans )?aux|ouverte?s? [àa]|peuvent b[ée]n[ée]ficier)\b", re.I)
 # The details that answer each kind of question, as printed in a sentence.
 ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
     "amount": lambda s: [m.group().strip() for m in facts.AMOUNT.finditer(s)],
@@ -328,6 +378,7 @@ DETAILS: dict[str, Callable[[str], bool]] = {kind: (lambda s, find=find: bool(fi
                                              for kind, find in ASKED_DETAILS.items()} | {
     "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s)) or _ROUGH_COUNT.search(s)),
     "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
+    "condition": lambda s: bool(conditions.bounds(s) or _CONDITION_WORDS.search(s)),
 }
 
 
@@ -342,12 +393,14 @@ def new_detail(kind: str, sentence: str, question: str) -> bool:
     16 à 18 ans…" the answer is a number other than 16 and 18."""
     if not DETAILS[kind](sentence):
         return False
-    if kind == "count":
+    if kind == "count":  # a number of things, not a year, a duration or an amount ("créée en 2011")
         stated = set(_NUMBER_RUN.findall(question))
-        return bool(_ROUGH_COUNT.search(sentence)) or any(
-            n not in stated for n in _NUMBER_RUN.findall(facts.PHONE.sub("", sentence)))
+        return bool(_ROUGH_COUNT.search(sentence)) or any(n not in stated for n in count_numbers(sentence))
     if kind == "url":  # a site written without its scheme is no ASKED_DETAILS match: keep it
         return True
+    if kind == "amount":  # compared by value: "1 euro" in the question is the guide's "1€"
+        stated_values = {d.value for d in stated_amounts(question)}
+        return any(d.value not in stated_values for d in stated_amounts(sentence))
     stated = {_detail_key(x) for x in ASKED_DETAILS[kind](question)}
     return any(_detail_key(x) not in stated for x in ASKED_DETAILS[kind](sentence))
 
@@ -361,7 +414,9 @@ def counts_asked(sentence: str, question: str) -> bool:
     if not counted:
         return False
     stated = set(_NUMBER_RUN.findall(question))
-    text = facts.PHONE.sub(" ", sentence)
+    text = sentence
+    for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME):  # "15 000€ par structure" counts no structure
+        text = pattern.sub(" ", text)
     return any(n.group() not in stated and counted & set(tokenize(" ".join(text[n.end():].split()[:COUNTED_SPAN])))
                for n in _NUMBER_RUN.finditer(text))
 
@@ -378,6 +433,19 @@ def key_facts(sentence: str, kind: str | None = None) -> str:
     found += [n for n in _FIGURE.findall(rest) if not any(n in f for f in found)]
     found += re.findall(r"\b[A-Z]{2,}[a-z]?\b", sentence)
     return ", ".join(dict.fromkeys(found))
+
+
+def verdict_line(question: str, language: str, lead: str) -> str:
+    """"No" when a figure of the question falls outside a condition the lead sentence states
+    (see conditions.failed); "" otherwise: the guide's conditions are quoted, never a "yes"."""
+    fails = conditions.failed(question, lead)
+    if not fails:
+        return ""
+    bound, figure = fails[0]
+    if language == "en":
+        return (f"No, going by the guide: its condition is « {bound.text} » (in French), "
+                f"and your question states « {figure} ».")
+    return f"Non, d'après le guide : sa condition est « {bound.text} », et votre question indique « {figure} »."
 
 
 def lead_line(language: str, section: Section, lead: str, edition: Edition | None, kind: str | None = None) -> str:
@@ -403,8 +471,10 @@ def render_section(question: str, language: str, section: Section, lead: str | N
         if quotes:
             intro += " Ce que dit le guide :"
     warning = premise_warning(question, section, language, edition) if primary else ""
-    lead_text = lead_line(language, section, lead, edition, asked(question)) if lead else ""
-    out = [warning, lead_text, intro]  # a correction of the question comes first
+    kind = asked(question)
+    lead_text = lead_line(language, section, lead, edition, kind) if lead else ""
+    verdict = verdict_line(question, language, lead) if lead and kind == "condition" else ""
+    out = [warning, verdict, lead_text, intro]  # a correction of the question comes first
     out.append(quote_block([q for q in quotes if q not in warning], edition, language))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]
     # The section's amounts are key facts for officials: given when asked about, and always when
@@ -413,7 +483,10 @@ def render_section(question: str, language: str, section: Section, lead: str | N
         head = "Montants cités" if language == "fr" else "Amounts in the guide"
         out.append(f"{head} : " if language == "fr" else f"{head}: ")
         out[-1] += " ".join(dated_quote(m, edition, language) for m in money_lines)
-    if WHO_WORDS.search(question):  # every section of a who-question names its speakers
+    # every section of a who-question names its speakers; so does the first section of an open
+    # question ("un exemple de ce qui marche ?"): the guide's workshops are experiences that these
+    # speakers present and "rendront compte de leur action aux participants intéressés"
+    if WHO_WORDS.search(question) or (primary and kind is None):
         out.append(speakers_card(section, language))
     out.append(contact_card(section, language))
     return "\n\n".join(x for x in out if x)

@@ -429,7 +429,8 @@ def test_a_follow_up_of_a_follow_up_stays_on_the_topic_that_opened_the_thread(as
 
 def test_question_words_are_read_as_words():
     from guide_assistant.assistant.answer import asked, new_detail
-    assert asked("Quelles communes sont éligibles à la tarification sociale des cantines ?") is None
+    assert asked("Quelles communes sont éligibles à la tarification sociale des cantines ?") == "condition"
+    assert asked("Is my town of 15000 people eligible for the 1 euro canteen?") == "condition"  # 1 € names it
     assert asked("Quel est le tarif de la cantine ?") == "amount"
     assert new_detail("count", "A ce jour une soixantaine d'UDCCAS sont en activité.", "Roughly how many?")
 
@@ -509,3 +510,37 @@ def test_a_later_part_keeps_the_limits_of_the_earlier_parts_it_refers_to(assista
     partial = assistant.ask("How many PAEJ does Occitanie have, and how many are there in Brittany?")
     answerable, beyond = partial.debug["parts"]
     assert not answerable["limits"]["elsewhere"] and beyond["limits"]["elsewhere"] == ["Brittany"]
+
+
+def test_a_count_is_a_number_of_things_not_a_year_or_an_amount(assistant):
+    a = assistant.ask("How many complaints did the Défenseur des droits receive in 2020?")
+    assert "95 000" in first_line(a) and "2011" not in first_line(a)
+    b = assistant.ask("Combien de PCB y a-t-il en Occitanie ?")
+    assert "32" in first_line(b) and "15 000" not in first_line(b)
+
+
+@pytest.mark.parametrize("question, verdict, condition", [
+    ("Is my town of 15000 people eligible for the 1 euro canteen?", "No, going by the guide", "moins de 10.000 habitants"),
+    ("Mon fils a 20 ans, est-il concerné par l'obligation de formation ?", "Non, d'après le guide", "de 16 à 18 ans"),
+])
+def test_a_figure_outside_a_condition_gets_a_no_with_the_condition(assistant, question, verdict, condition):
+    a = assistant.ask(question)
+    assert first_line(a).startswith(verdict) and condition in first_line(a)
+
+
+def test_a_figure_within_a_condition_gets_the_conditions_never_a_yes(assistant):
+    a = assistant.ask("Ma commune rurale de 8 000 habitants est-elle éligible à la cantine à 1 € ?")
+    assert not first_line(a).startswith(("Non", "Oui"))
+    assert "moins de 10.000 habitants" in first_line(a) or "péréquation" in first_line(a)
+
+
+def test_a_statement_after_the_question_is_its_context_not_a_question():
+    assert split_questions("Comment aider les familles à gérer leur budget ? Je donne environ 50 € par mois.") == [
+        "Comment aider les familles à gérer leur budget ? Je donne environ 50 € par mois."]
+    assert len(split_questions("Qui finance les PAEJ ? Combien y en a-t-il dans le Gers ?")) == 2
+
+
+def test_a_scheme_the_guide_never_names_gets_no_quotes_of_the_prefects_word(assistant):
+    a = assistant.ask("What does the guide say about the chèque énergie? Households come with unpaid heating bills.")
+    assert a.refused and "chèque énergie" in a.answer
+    assert "05 34 45 36 39" not in a.answer  # the conference's hotline is no contact for it
