@@ -15,7 +15,7 @@ import numpy as np
 
 from guide_assistant.assistant import conditions
 from guide_assistant.assistant.details import Detail, extract_details
-from guide_assistant.assistant.lexical import tokenize
+from guide_assistant.assistant.lexical import Translate, tokenize
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.assistant.scope import Edition
 from guide_assistant.index.embedders import BundledEmbedding
@@ -91,6 +91,10 @@ _ROUGH_COUNT = re.compile(r"\b(?:une? )?(?:dizaine|douzaine|quinzaine|vingtaine|
 # What a count question counts: the words after "how many", "combien de" ("combien de PAEJ",
 # "how many pilgrims"); a sentence giving a number of it leads ("il existe 20 PAEJ").
 _COUNTED = re.compile(r"\b(?:how many|number of|nombre d(?:e |')|combien d(?:e |'))\s*((?:[\w'-]+\s*){1,3})", re.I)
+# What an amount is paid per, as the guide prints it ("3 € par repas servi", "15 000€ par
+# structure") and as a question asks it ("per canteen meal", "par enfant", "for each breakfast").
+_PER_SENTENCE = re.compile(r"(?:€|euros?)\s+(?:[\w'-]+\s+)?par\s+([\w'-]+)", re.I)
+_PER_QUESTION = re.compile(r"\b(?:par|per|pour chaque|for each|for every|chaque|each)\s+((?:[\w'-]+\s*){1,3})", re.I)
 COUNTED_SPAN = 4  # a counted word may follow the number by this many words ("4 000 jeunes", "20 points conseil")
 _FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
 MAX_MONEY_LINES = 2
@@ -170,13 +174,16 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(self, embedder: BundledEmbedding, sentence_vectors: dict[str, tuple[list[str], np.ndarray]],
-                 max_quotes: int = 3, edition: Edition | None = None):
+                 max_quotes: int = 3, edition: Edition | None = None, translate: Translate | None = None):
         """sentence_vectors: section label → (quotable sentences, their (n, dim) embeddings),
-        as persisted with the index. edition: the guide's date (None: figures are not dated)."""
+        as persisted with the index. edition: the guide's date (None: figures are not dated).
+        translate: the index's WordMap.translate (a question's words → the guide's words), read
+        to match what an amount is paid per ("per meal" → "par repas")."""
         self.embedder = embedder
         self.max_quotes = max_quotes
         self.sentence_vectors = sentence_vectors
         self.edition = edition
+        self.translate = translate
 
     def ranked_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
         """Every quotable sentence of `section`, best match for `question` first."""
@@ -217,8 +224,9 @@ class ExtractiveAnswerer:
             lead = next((s for s in ranked[:LEAD_POOL] if values & {d.value for d in stated_amounts(s)}), None)
         else:  # a count: a number of what is counted first, else any number the question does not state
             counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)), None) if kind == "count" else None
-            lead = counted or (next((s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)), None)
-                               if kind else None)
+            found = [s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)] if kind else []
+            per = [s for s in found if kind == "amount" and per_unit_asked(s, question, self.translate)]
+            lead = counted or next(iter(per + found), None)
         top = set([s for s in ranked if s != lead][: self.max_quotes - (lead is not None)])
         sents = self.sentence_vectors.get(section.label, ([], None))[0]
         return lead, [s for s in sents if s in top]
@@ -403,6 +411,17 @@ def new_detail(kind: str, sentence: str, question: str) -> bool:
         return any(d.value not in stated_values for d in stated_amounts(sentence))
     stated = {_detail_key(x) for x in ASKED_DETAILS[kind](question)}
     return any(_detail_key(x) not in stated for x in ASKED_DETAILS[kind](sentence))
+
+
+def per_unit_asked(sentence: str, question: str, translate: Translate | None = None) -> bool:
+    """The sentence states an amount per the unit the question asks about: "3 € par repas
+    servi" for "How much does the State pay per canteen meal?" (the question's words after
+    per/par/for each, and the guide's words for them, against the word after "par")."""
+    m = _PER_QUESTION.search(question)
+    if not m:
+        return False
+    asked_units = set(tokenize(m.group(1), translate))
+    return any(asked_units & set(tokenize(unit)) for unit in _PER_SENTENCE.findall(sentence))
 
 
 def counts_asked(sentence: str, question: str) -> bool:

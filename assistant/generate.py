@@ -338,7 +338,7 @@ class GenerativeAnswerer:
         self.translate = translate
         self.states = states
         self.lead_source_chars = lead_source_chars
-        self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4, edition=edition)
+        self.fallback = ExtractiveAnswerer(embedder, sentence_vectors, max_quotes=4, edition=edition, translate=translate)
         self.clauses = ClauseEvidence(sentence_vectors, translate)
         self.embedder = embedder
         self.sentence_vectors = sentence_vectors

@@ -117,7 +117,9 @@ class Judge:
     """
 
     def __init__(self, llm: LLM, states: PrefixStates | None, lead_source_chars: int, candidates: int,
-                 thresholds: dict[str, float]):
+                 thresholds: dict[str, float], unsure_below: float | None = None):
+        """unsure_below: when the best judged section scores below this while one answers, the
+        next retrieved section is judged too (None: never)."""
         self.llm = llm
         self.model = getattr(llm, "_model", None)  # LlamaCPP keeps its llama_cpp.Llama private
         if self.model is None:
@@ -127,6 +129,7 @@ class Judge:
         self.lead_source_chars = lead_source_chars
         self.candidates = candidates
         self.thresholds = thresholds
+        self.unsure_below = unsure_below
         # the last question's log-likelihoods, by section label (None: no source): the parts of one
         # message that are judged on the whole message share them (see Assistant._answer_parts)
         self._memo: tuple[tuple[str, str], dict[str | None, float]] = (("", ""), {})
@@ -221,13 +224,19 @@ class Judge:
                sections: dict[str, Section]) -> tuple[list[SectionHit], list[Verdict]]:
         """The first `candidates` hits ordered by score (ties keep retrieval's order; see
         `may_lead`), then the rest, and the verdicts; ([], verdicts) when no judged section
-        reaches the threshold."""
+        reaches the threshold. When one does but the best scores below `unsure_below`, the next
+        hit is judged too and takes part in the order (a paraphrase whose section retrieval
+        ranked third); it cannot turn a refusal into an answer."""
         judged = hits[: self.candidates]
         verdicts = self.judge(question, language, [sections[h.label] for h in judged])
         if not any(v.answers for v in verdicts):
             return [], verdicts
+        if self.unsure_below is not None and len(hits) > len(judged) and \
+                max(v.score for v in verdicts) < self.unsure_below:
+            judged = hits[: len(judged) + 1]
+            verdicts = self.judge(question, language, [sections[h.label] for h in judged])  # the first ones: memo
         order = sorted(range(len(judged)), key=lambda k: (not self.may_lead(k, judged, sections), -verdicts[k].score))
-        return [judged[k] for k in order] + hits[self.candidates:], verdicts
+        return [judged[k] for k in order] + hits[len(judged):], verdicts
 
     @staticmethod
     def may_lead(k: int, judged: list[SectionHit], sections: dict[str, Section]) -> bool:

@@ -63,7 +63,8 @@ def make_answerer(index: LoadedIndex, settings: Settings, judge: Judge | None = 
                                   translate=index.word_map.translate, judge=judge,
                                   support_threshold=settings.answer.support_threshold,
                                   edition=guide_edition)
-    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes, guide_edition)
+    return ExtractiveAnswerer(index.embedder, index.sentences, settings.answer.max_quotes, guide_edition,
+                              index.word_map.translate)
 
 
 def ranked(hits: list[SectionHit]) -> list[tuple[str, float, float, float]]:
@@ -97,7 +98,7 @@ def make_judge(settings: Settings) -> Judge | None:
     model = get_llm(llm)
     a = settings.answer
     return Judge(model, prefix_states(model, llm), llm.lead_source_chars, a.judge_candidates,
-                 {"fr": a.judge_threshold_fr, "en": a.judge_threshold_en})
+                 {"fr": a.judge_threshold_fr, "en": a.judge_threshold_en}, a.judge_unsure_below)
 
 
 def check_question(question: str, max_chars: int) -> str:

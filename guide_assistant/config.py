@@ -70,6 +70,11 @@ class AnswerSettings(_Stage):
         '"auto": on when the local model (llm.model) is installed, else off (README, "Answerability judge")')
     judge_candidates: int = Field(2, ge=1, le=5, description="sections judged per question at most, best first "
                                   "(2 chosen on eval/dev_questions.jsonl: hit@1 0.934 with 2 or 3, and each costs about 0.9 s)")
+    judge_unsure_below: float = Field(
+        0.15, description="judge: when the best of the judged sections scores below this (nats per question "
+        "token) while one answers, the next retrieved section is judged too and may lead; it never turns a "
+        "refusal into an answer (chosen on eval/dev_questions.jsonl: about 11 % of the questions are judged "
+        "on a third section; 0.15 keeps the hit@1 gains of judging three, without its loss at 0.23)")
     # Thresholds: about 0.04-0.07 below the lowest score of an answerable question of eval/dev_questions.jsonl
     # and eval/questions.jsonl (fr -0.212, en -0.131, 1.5B model), so that new wording keeps a margin.
     judge_threshold_fr: float = Field(-0.25, description="judge: a French question whose best section scores "

@@ -544,3 +544,9 @@ def test_a_scheme_the_guide_never_names_gets_no_quotes_of_the_prefects_word(assi
     a = assistant.ask("What does the guide say about the chèque énergie? Households come with unpaid heating bills.")
     assert a.refused and "chèque énergie" in a.answer
     assert "05 34 45 36 39" not in a.answer  # the conference's hotline is no contact for it
+
+
+def test_an_amount_per_unit_leads_with_the_amount_per_that_unit(assistant):
+    a = assistant.ask("How much does the State pay per canteen meal?")
+    assert first_line(a).startswith("Answer: 3 €") and "par repas" in first_line(a)
+

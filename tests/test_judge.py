@@ -160,6 +160,33 @@ def test_rerank_orders_by_score_and_refuses_below_the_threshold(judged, sections
     assert scripted.rerank("q", "fr", others, sections)[0] == []
 
 
+def test_an_unsure_judgement_reads_the_next_section_which_may_lead_but_never_rescues_a_refusal(judged, sections):
+    from guide_assistant.assistant.retrieval import group_sections
+
+    scores: dict[str, float] = {}
+    seen: list[int] = []
+
+    class Scripted(Judge):  # scripted scores: the extension to the next section is under test
+        def judge(self, question, language, judged_sections):
+            seen.append(len(judged_sections))
+            return [Verdict(s.label, scores.get(s.label, -0.5), scores.get(s.label, -0.5) >= self.thresholds[language])
+                    for s in judged_sections]
+
+    hits = group_sections(judged.retriever.retrieve("petits déjeuners, cantine à 1 €, points conseil budget"))
+    first, second, third = (h.label for h in hits[:3])
+    scripted = Scripted(judged.judge.llm, None, 3200, 2, {"fr": 0.0, "en": 0.0}, unsure_below=0.15)
+    scores.update({first: 0.05, third: 0.6})  # the best of two answers, unsurely: the third is read and leads
+    reranked, verdicts = scripted.rerank("q", "fr", hits, sections)
+    assert seen == [2, 3] and [v.label for v in verdicts] == [first, second, third]
+    assert reranked[0].label == third and sorted(h.label for h in reranked) == sorted(h.label for h in hits)
+    seen.clear()
+    scores.update({first: 0.3})  # a sure answer: two sections only
+    assert scripted.rerank("q", "fr", hits, sections)[0][0].label == first and seen == [2]
+    seen.clear()
+    scores.update({first: -0.5})  # neither of the two answers: a refusal, whatever the third would say
+    assert scripted.rerank("q", "fr", hits, sections)[0] == [] and seen == [2]
+
+
 def test_an_editorial_section_never_overtakes_a_programme_section_retrieval_put_first(judged, sections):
     from dataclasses import replace
 
