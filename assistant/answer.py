@@ -54,6 +54,11 @@ LIST_WORDS = re.compile(r"\b(quel(le)?s|lesquel(le)?s|which|what|tous|toutes|all
                         # "où (d'autre) le guide parle-t-il de…", "where (else) does the guide mention…"
                         r"\b(o[uù]|where)\b(?: else| d'autre| ailleurs)?.{0,20}\b(le guide|the guide)\b.{0,12}?"
                         r"\b(parle|mentionne|[ée]voque|cite|traite|mention|talk|discuss|refer|cover)", re.I)
+# A yes/no question (French and English grammar): it opens with "est-ce que", an inverted verb
+# ("Les PAEJ sont-ils…", "Y a-t-il…") or an English auxiliary, and asks no question word.
+YES_NO = re.compile(r"^(?!.*\b(?:qui|quoi|quel(?:le)?s?|comment|combien|o[uù]|quand|pourquoi|what|who|whom|how|"
+                    r"where|when|why|which)\b)(?:.*\best-ce qu|.*\b\w+-(?:t-)?(?:il|elle|on|ils|elles|je|nous|vous)\b|"
+                    r"\s*(?:is|are|does|do|did|can|could|will|would|should|has|have|was|were)\b)", re.I)
 # What a question asks for, by its question words (French and English grammar), and the detail
 # that answers it. Checked in order: "how many" before "number", "what time" before "helpline",
 # "phone number" before "when".
@@ -213,9 +218,16 @@ class ExtractiveAnswerer:
         sentence has one) and the other quotes, in document order."""
         ranked = self.ranked_sentences(question, section, qvec)
         kind = asked(question)
-        if kind == "condition":  # a condition the question's own figures fail first ("moins de 10.000 habitants")
-            lead = next((s for s in ranked[:LEAD_POOL] if conditions.failed(question, s)), None) or \
-                next((s for s in ranked[:LEAD_POOL] if DETAILS["condition"](s)), None)
+        yes_no = kind is None and bool(YES_NO.match(question))
+        # a population or an age the question states that the guide bounds ("12 500 habitants")
+        bounding = [s for s in ranked[:LEAD_POOL] if conditions.failed(question, s)] + \
+            [s for s in ranked[:LEAD_POOL] if conditions.bounds_stated(question, s)]
+        if bounding and (kind == "condition" or yes_no):
+            lead = bounding[0]
+        elif kind == "condition":  # how the guide states who may benefit
+            lead = next((s for s in ranked[:LEAD_POOL] if DETAILS["condition"](s)), None)
+        elif yes_no:  # "Les PAEJ sont-ils payants ?": the best sentence answers
+            lead = ranked[0] if ranked else None
         elif kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
             lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
                          or PERSON.search(s) or CARRIED_BY.search(s)), None)
@@ -492,7 +504,7 @@ def render_section(question: str, language: str, section: Section, lead: str | N
     warning = premise_warning(question, section, language, edition) if primary else ""
     kind = asked(question)
     lead_text = lead_line(language, section, lead, edition, kind) if lead else ""
-    verdict = verdict_line(question, language, lead) if lead and kind == "condition" else ""
+    verdict = verdict_line(question, language, lead) if lead and kind in (None, "condition") else ""
     out = [warning, verdict, lead_text, intro]  # a correction of the question comes first
     out.append(quote_block([q for q in quotes if q not in warning], edition, language))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]

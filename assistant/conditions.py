@@ -65,10 +65,12 @@ def bounds(sentence: str) -> list[Bound]:
 
 def stated(question: str) -> list[tuple[str, Decimal, str]]:
     """(unit, value, as written) of each population or age the question states and does not
-    itself bound ("15 000 habitants", "20 years old"; not "moins de 10 000 habitants")."""
+    itself bound ("15 000 habitants", "20 years old"; not "moins de 10 000 habitants", nor the
+    range "16-18 year olds")."""
     bound_spans = [m.span() for m in _BOUND.finditer(question)]
     return [(_unit(m), parse_number(m.group("n")), m.group()) for m in _QUANTITY.finditer(question)
-            if not any(a <= m.start() < b for a, b in bound_spans)]
+            if not any(a <= m.start() < b for a, b in bound_spans)
+            and not re.search(r"\d\s?(?:-|–|à|to)\s?$", question[: m.start()])]  # "16-18 year olds" is a range
 
 
 def failed(question: str, sentence: str) -> list[tuple[Bound, str]]:
@@ -78,3 +80,11 @@ def failed(question: str, sentence: str) -> list[tuple[Bound, str]]:
     facts = stated(question)
     return [(b, text) for b in bounds(sentence) for unit, value, text in facts
             if unit == b.unit and b.excludes(value)]
+
+
+def bounds_stated(question: str, sentence: str) -> bool:
+    """The sentence bounds a quantity the question states (the question's population, its age),
+    whether or not the figure falls outside: "Notre commune compte 8 000 habitants" and
+    "communes rurales de moins de 10.000 habitants"."""
+    units = {unit for unit, _, _ in stated(question)}
+    return any(b.unit in units for b in bounds(sentence))

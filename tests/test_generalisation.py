@@ -550,3 +550,15 @@ def test_an_amount_per_unit_leads_with_the_amount_per_that_unit(assistant):
     a = assistant.ask("How much does the State pay per canteen meal?")
     assert first_line(a).startswith("Answer: 3 €") and "par repas" in first_line(a)
 
+
+
+def test_a_yes_no_question_leads_with_the_sentence_that_settles_it(assistant):
+    a = assistant.ask("Les PAEJ sont-ils payants pour les jeunes ?")
+    assert first_line(a).startswith("Réponse du guide") and "gratuit" in first_line(a)
+
+
+def test_a_stated_population_is_read_against_the_guides_condition_without_the_word_eligible(assistant):
+    a = assistant.ask("Notre commune compte 12 500 habitants : peut-elle toucher l'aide pour la cantine à 1 € ?")
+    assert first_line(a).startswith("Non, d'après le guide") and "moins de 10.000 habitants" in first_line(a)
+    b = assistant.ask("Is there a freephone number for the training obligation for 16-18 year olds?")
+    assert "0 800 122 500" in first_line(b)  # "16-18 year olds" is a range, not an age to check
