@@ -93,6 +93,9 @@ _NOT_COUNT = re.compile(r"(?<![\d.,])(?<!\d[  ])(?:19|20)\d{2}(?![\d])|\d+(?:,\d
 # A count in words, as French writes an approximate one ("une soixantaine d'UDCCAS").
 _ROUGH_COUNT = re.compile(r"\b(?:une? )?(?:dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|cinquantaine|"
                           r"soixantaine|centaine|milliers?|millions?|deux tiers|moitié)\b", re.I)
+# A question asking for an approximate count (French and English).
+_ROUGHLY = re.compile(r"\b(?:roughly|approximately|approx\.?|around|environ|[àa] peu pr[èe]s|grosso modo|"
+                      r"en gros|ballpark)\b", re.I)
 # What a count question counts: the words after "how many", "combien de" ("combien de PAEJ",
 # "how many pilgrims"); a sentence giving a number of it leads ("il existe 20 PAEJ").
 _COUNTED = re.compile(r"\b(?:how many|number of|nombre d(?:e |')|combien d(?:e |'))\s*((?:[\w'-]+\s*){1,3})", re.I)
@@ -236,6 +239,8 @@ class ExtractiveAnswerer:
             lead = next((s for s in ranked[:LEAD_POOL] if values & {d.value for d in stated_amounts(s)}), None)
         else:  # a count: a number of what is counted first, else any number the question does not state
             counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)), None) if kind == "count" else None
+            if kind == "count" and _ROUGHLY.search(question):  # "roughly how many": the guide's rough count
+                counted = next((s for s in ranked if _ROUGH_COUNT.search(s)), counted)  # a short one ranks low
             found = [s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)] if kind else []
             per = [s for s in found if kind == "amount" and per_unit_asked(s, question, self.translate)]
             lead = counted or next(iter(per + found), None)
@@ -389,6 +394,7 @@ ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
     "time": lambda s: [m.group().strip() for m in _TIME.finditer(s)],
     "person": lambda s: [m.strip() for m in PERSON.findall(s)],
     "share": lambda s: re.findall(r"\d+(?:,\d+)?\s?%", s),
+    "count": lambda s: [m.group().strip() for m in _ROUGH_COUNT.finditer(s)] + count_numbers(s),
     "date": lambda s: [d.text for d in extract_details(s, dates=True) if d.kind == "date"]
     + [m.group().strip() for m in _TIME.finditer(s)],
 }

@@ -32,7 +32,7 @@ _NOW = re.compile(
     r"l'ann[ée]e prochaine|prochaine rentr[ée]e|revaloris\w*|augment[ée]\w*|a[- ]t[- ]il (chang|évolu)\w*|"
     r"nouveau montant|dernier[s]? chiffres?|bilan|r[ée]sultats? (?:de|des|du)|apr[èe]s la conf[ée]rence|"
     r"still|currently|current|today|nowadays|now|since (?:the conference|then|\d{4})|this year|next year|"
-    r"latest|anymore|any more|raised|increased|updated|changed|new amount|results? of|outcome|"
+    r"latest|raised|increased|updated|changed|new amount|results? of|outcome|"
     r"after the conference|these days|at present|right now|de nos jours|en ce moment|à l'heure actuelle|"
     r"demain|tomorrow|next week|la semaine prochaine|l'ann[ée]e derni[èe]re|last year|r[ée]cents?|recent(?:ly)?|"
     r"des nouvelles|any news|so far|jusqu'ici|trop tard|too late|replay|rediffusion|recording|depuis\s*\?|"
@@ -57,13 +57,12 @@ _LEGAL = {
         r"responsabilit[ée] (?:p[ée]nale|civile|personnelle)|p[ée]nal(?:e|ement)?|condamn[ée]e?s?|amendes?|"
         r"sanctionn[ée]e?s?|sanctions?|imp[ôo]ts?|d[ée]duire|d[ée]ductibles?|d[ée]duction|fiscal(?:e|ement)?|"
         r"bail|locataires?|loyers? impay[ée]s|propri[ée]taire|expuls\w+|licenci\w+|divorce|h[ée]ritage|succession|juridique(?:ment)?|"
-        r"ill[ée]gal\w*|l[ée]gal(?:e|ement)?|litiges?|prud'?hommes|notaire|pension alimentaire|"
-        r"(?:ai-je|j'ai|a-t-(?:il|elle)|avons-nous|ont-ils|est-ce qu'(?:il|elle|on) a) le droit de)\b", re.I),
+        r"ill[ée]gal\w*|l[ée]gal(?:e|ement)?|litiges?|prud'?hommes|notaire|pension alimentaire)\b", re.I),
     "en": re.compile(
         r"\b(?:sue[sd]?|suing|lawsuits?|court|lawyers?|attorneys?|solicitors?|liable|liability|(?:il)?legal(?:ly)?|"
         r"fined|penalt(?:y|ies)|penali[sz]ed|sanctioned|prosecuted|tax(?:es)?|deduct\w*|landlord|tenan(?:t|cy)|"
         r"lease|evict\w*|fired|dismiss(?:ed|al)|inheritance|divorce|custody|have the right to|"
-        r"(?:am i|are we|is (?:he|she)) (?:legally )?allowed)\b", re.I),
+        r"(?:am i|are we|is (?:he|she)) legally allowed)\b", re.I),
 }
 # Places outside any one region named without a place name: other regions, the rest of the
 # country, overseas (French and English).
@@ -257,8 +256,9 @@ class ScopeReader:
         """Acronyms, quoted and capitalised names, and scheme names ("contrat d'engagement jeune":
         a scheme noun and the word naming it) of the question that the guide never uses."""
         capitalised = _CAPITALISED.findall(question)
-        if language == "en":  # English capitalises common nouns ("the State"): only multiword names
-            capitalised = [c for c in capitalised if " " in c]
+        if language == "en":  # English capitalises common nouns ("the State"): only multiword names,
+            # and a word with a capital inside it, which only a name has ("MaPrimeRénov'", "FranceConnect")
+            capitalised = [c for c in capitalised if " " in c or re.search(r"[a-zà-ÿ][A-ZÀ-Ý]", c)]
         names = written_names(question) + capitalised
         names += [m.group(0) for m in _SCHEME.finditer(question) if scheme_name(m.group(0), language)]
         places = {fold(p) for p, _ in places_in(question)}
