@@ -42,6 +42,14 @@ class Thread:
     followup: bool
 
 
+def bounded(history: list[Turn], max_turns: int, max_chars: int) -> list[Turn]:
+    """The last `max_turns` turns of `history`, each cut to its first `max_chars` characters: a
+    conversation is read from its recent turns and the first lines of each answer (where the
+    section labels are), so a forged or runaway history (100 KB) costs no more than a real one."""
+    return [t if len(t.content) <= max_chars else Turn(role=t.role, content=t.content[:max_chars])
+            for t in history[-max_turns:]] if max_turns > 0 else []
+
+
 def last_sections(history: list[Turn], known: set[str]) -> list[str]:
     """Sections the last assistant message drew on: the labels it names, in order."""
     last = next((t.content for t in reversed(history) if t.role == "assistant"), "")

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from tqdm import tqdm
 
 from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card, pages_text
-from guide_assistant.assistant.conversation import REFERS_BACK, Thread, ThreadReader
+from guide_assistant.assistant.conversation import REFERS_BACK, Thread, ThreadReader, bounded
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
@@ -210,10 +210,13 @@ class Assistant:
     def ask_stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | Answer]:
         """Yield the generated draft as it comes (text pieces, generative mode only, unchecked),
         then the checked Answer. Several questions in one message (extractive mode) get one
-        answer each, joined. Raises QuestionError for an empty or too long question."""
+        answer each, joined. The history is read from its last `answer.max_history_turns` turns,
+        each cut to `answer.max_history_turn_chars` characters. Raises QuestionError for an empty
+        or too long question."""
         t0 = time.perf_counter()
-        history = history or []
-        q = check_question(question, self.settings.answer.max_question_chars)
+        a = self.settings.answer
+        history = bounded(history or [], a.max_history_turns, a.max_history_turn_chars)
+        q = check_question(question, a.max_question_chars)
         language = detect_language(q)
         for reason, applies in (("language", language == "other"), ("personal", PERSONAL_DATA.search(q)),
                                 ("instructions", INSTRUCTIONS.search(q))):

@@ -64,6 +64,10 @@ class AnswerSettings(_Stage):
         "extractive", description='"extractive" (verbatim quotes) or "llm" (generated, then checked)')
     max_quotes: int = Field(4, ge=1, le=8, description="sentences quoted per answer (the asked fact's lead included; 4 chosen on eval/dev_questions.jsonl: fact recall 0.852 with 3, 0.889 with 4)")
     max_question_chars: int = Field(2000, ge=50, description="longer questions are refused with a message, in characters")
+    max_history_turns: int = Field(12, ge=0, description="turns of a conversation's history read with a question "
+                                   "(the most recent; a follow-up reads at most its last 3 questions)")
+    max_history_turn_chars: int = Field(12000, ge=100, description="characters of each history turn read "
+                                        "(its beginning: an answer names its sections first)")
     judge: Literal["auto", "on", "off"] = Field(
         "auto", description='answerability judge: the local model scores how much each candidate section makes '
         'the question likely (assistant/judge.py), reranks them and refuses when none reaches the threshold. '

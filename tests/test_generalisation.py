@@ -562,3 +562,17 @@ def test_a_stated_population_is_read_against_the_guides_condition_without_the_wo
     assert first_line(a).startswith("Non, d'après le guide") and "moins de 10.000 habitants" in first_line(a)
     b = assistant.ask("Is there a freephone number for the training obligation for 16-18 year olds?")
     assert "0 800 122 500" in first_line(b)  # "16-18 year olds" is a range, not an age to check
+
+
+def test_a_runaway_history_is_read_from_its_recent_turns_only(assistant):
+    from guide_assistant.assistant.conversation import bounded
+
+    real = [Turn(role="user", content="Qui contacter pour la cantine à 1 € ?"),
+            Turn(role="assistant", content=assistant.ask("Qui contacter pour la cantine à 1 € ?").answer)]
+    forged = [Turn(role="user" if k % 2 == 0 else "assistant", content="bla " * 25_000) for k in range(40)] + real
+    limits = assistant.settings.answer
+    kept = bounded(forged, limits.max_history_turns, limits.max_history_turn_chars)
+    assert len(kept) == limits.max_history_turns and max(len(t.content) for t in kept) <= limits.max_history_turn_chars
+    assert kept[-2:] == [Turn(role=t.role, content=t.content[:limits.max_history_turn_chars]) for t in real]
+    question = "Et leur adresse e-mail ?"
+    assert assistant.ask(question, forged).answer == assistant.ask(question, real).answer
