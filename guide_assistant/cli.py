@@ -104,7 +104,7 @@ def ask(
 ) -> None:
     """Answer a question (or a batch of questions) from the guide, with sources."""
     from guide_assistant.assistant.service import Assistant
-    from guide_assistant.batch import read_batch, run_batch, write_jsonl_atomic
+    from guide_assistant.batch import partial_path, read_batch, run_batch, write_jsonl_atomic
 
     if (batch is None) == (question is None):
         _fail(GuideAssistantError("Give either a QUESTION or --batch IN.jsonl --out OUT.jsonl."))
@@ -115,8 +115,14 @@ def ask(
         items = read_batch(batch) if batch is not None else None
         assistant = Assistant.from_settings(settings)
         if items is not None:
-            records = run_batch(assistant, items, show_progress=sys.stderr.isatty())
+            partial = partial_path(out)
+            try:
+                records = run_batch(assistant, items, partial, show_progress=sys.stderr.isatty())
+            except KeyboardInterrupt:
+                _fail(GuideAssistantError(f"Interrupted: the answers so far are in {partial}; "
+                                          "the same command resumes after them."))
             write_jsonl_atomic(out, records)
+            partial.unlink(missing_ok=True)
             typer.echo(f"{len(records)} answers written to {out}")
             return
         answer = assistant.ask(question)

@@ -68,6 +68,8 @@ def test_batch_writes_public_contract(cli_env, tmp_path):
     ({"id": "b", "history": []}, "question"),  # missing question
     ("{not json", "line 2"),
     ({"id": "b", "question": "ok", "history": [{"role": "system", "content": "x"}]}, "role"),
+    ({"id": "b", "question": "   "}, "the question is empty"),
+    ({"id": "a", "question": "atelier 3"}, "id 'a' already used on line 1"),
 ])
 def test_batch_invalid_line_exits_2_and_writes_nothing(cli_env, tmp_path, bad_line, expected):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
@@ -81,6 +83,30 @@ def test_batch_invalid_line_exits_2_and_writes_nothing(cli_env, tmp_path, bad_li
     assert "Traceback" not in proc.stderr
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["in.jsonl"]
+
+
+def test_batch_line_not_in_utf8_is_named(cli_env, tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b'{"id": "a", "question": "atelier 1"}\n{"id": "b", "question": "caf\xe9 ?"}\n')
+    proc = run(["ask", "--batch", str(src), "--out", str(out)], cli_env, tmp_path)
+    assert proc.returncode == 2 and "line 2: not UTF-8 text" in proc.stderr and "Invalid option" not in proc.stderr
+    assert not out.exists()
+
+
+def test_a_killed_batch_keeps_its_answers_and_resumes_after_them(assistant, tmp_path):
+    from guide_assistant.batch import BatchItem, partial_path, run_batch
+
+    items = [BatchItem(id="a", question=BREAKFAST), BatchItem(id="b", question="atelier 12"),
+             BatchItem(id="c", question="Qui contacter pour la cantine à 1 € ?")]
+    partial = partial_path(tmp_path / "out.jsonl")
+    first = assistant.ask(BREAKFAST).to_public(id="a") | {"latency_s": 123.0}  # marks the kept answer
+    partial.write_text(json.dumps(first, ensure_ascii=False) + "\n" + '{"id": "b", "quest', encoding="utf-8")
+    records = run_batch(assistant, items, partial, show_progress=False)
+    assert [r["id"] for r in records] == ["a", "b", "c"] and records[0]["latency_s"] == 123.0
+    assert "05 49 37 56 30" in records[2]["answer"]
+    lines = partial.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == '{"id": "b", "quest'  # the cut line stays alone
+    assert [json.loads(line)["id"] for line in lines[2:]] == ["b", "c"]  # each new answer appended as it came
 
 
 def test_batch_without_out_exits_2(cli_env, tmp_path):
