@@ -26,7 +26,10 @@ blind_questions.jsonl -> "blind", beyond_questions.jsonl -> "beyond") wherever t
 from, so the dev − blind gap is computed whichever way they are given.
 
 The folder is written under a temporary name in the same parent and renamed at the end, so a
-run folder either holds every file or does not exist.
+run folder either holds every file or does not exist. Until then, each answer is appended as
+it comes to `<out_dir>/<timestamp>.partial.jsonl` (the answers.jsonl line shape, flushed to
+disk), so that a killed run keeps what it answered; the file is removed when the run folder is
+written.
 
 Retrieval metrics
 -----------------
@@ -50,6 +53,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import logging
 import shutil
 import time
 import typing
@@ -68,6 +72,7 @@ from guide_assistant.eval import metrics
 from guide_assistant.eval.metrics import EvalItem, ItemScore
 
 
+log = logging.getLogger(__name__)
 DEFAULT_RUNS_DIR = Path("eval/runs")
 BASELINES = ("bm25", "dense", "hybrid")
 RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "mrr")
@@ -289,10 +294,11 @@ def _answer(assistant, item: EvalItem) -> tuple[dict, dict]:
 
 def run_mode(assistant, items: Sequence[EvalItem], corpus_text: str, section_texts: dict[str, str],
              show_progress: bool | None = None, baselines: bool = False, set_name: str = "",
-             warm: bool = True) -> tuple[list[ItemRun], float]:
+             warm: bool = True, partial: Path | None = None) -> tuple[list[ItemRun], float]:
     """Ask and score every item with `assistant` (one answer mode); with `baselines`, also rank
     each item with the three baseline retrievers on the assistant's own retrieval query. Returns
-    the item runs and the seconds spent on the baselines.
+    the item runs and the seconds spent on the baselines. partial: a file each item's
+    answers.jsonl line is appended to as it comes (flushed to disk).
 
     The rankings are computed right after the item's answer, while the embedder's query cache
     still holds the retrieval query (embedding a query is the slow step).
@@ -315,7 +321,17 @@ def run_mode(assistant, items: Sequence[EvalItem], corpus_text: str, section_tex
             run.baselines = baseline_rankings(assistant, query, public["language"] == "en", prior)
             baseline_s += time.perf_counter() - t0
         out.append(run)
+        if partial is not None:
+            append_line(partial, run.record())
     return out, baseline_s
+
+
+def append_line(path: Path, record: dict) -> None:
+    """Append `record` to `path` as one JSON line, flushed to disk."""
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _timestamp() -> str:
@@ -423,6 +439,9 @@ def run_eval(
     corpus_text = "\n\n".join(section_texts.values())
 
     modes = list(modes) if modes is not None else [settings.answer.mode]
+    partial = Path(out_dir) / f"{_timestamp()}.partial.jsonl"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    log.info("answers are kept in %s as they come", partial)
     set_runs: dict[str, dict[str, list[ItemRun]]] = {name: {} for name in items_by_set}
     seconds: dict[str, dict[str, float]] = {name: {} for name in items_by_set}
     baseline_s = 0.0
@@ -431,7 +450,8 @@ def run_eval(
         for i, (name, items) in enumerate(items_by_set.items()):
             t0 = time.perf_counter()
             set_runs[name][mode], b_s = run_mode(mode_assistant, items, corpus_text, section_texts, show_progress,
-                                                 baselines=baselines and n == 0, set_name=name, warm=i == 0)
+                                                 baselines=baselines and n == 0, set_name=name, warm=i == 0,
+                                                 partial=partial)
             baseline_s += b_s
             seconds[name][mode] = time.perf_counter() - t0 - b_s
 
@@ -491,6 +511,7 @@ def run_eval(
         tmp.rename(run_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    partial.unlink(missing_ok=True)
     return RunResult(run_dir=run_dir, metrics=data, runs=set_runs[first], comparison=comparison,
                      summary_text=report.summary_text(data), timing=timing, set_runs=set_runs)
 

@@ -57,6 +57,25 @@ def first_run(assistant, eval_file, runs_dir):
     return runner.run_eval(questions=eval_file, out_dir=runs_dir, assistant=assistant, show_progress=False)
 
 
+def test_a_killed_run_keeps_the_answers_it_gave(assistant, eval_file, tmp_path, monkeypatch):
+    asked = []
+    ask = assistant.ask
+
+    def killed_on_the_third(question, history=None):
+        if len(asked) == 2:
+            raise KeyboardInterrupt
+        asked.append(question)
+        return ask(question, history)
+
+    monkeypatch.setattr(assistant, "ask", killed_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_eval(questions=eval_file, out_dir=tmp_path, assistant=assistant, show_progress=False)
+    [partial] = tmp_path.glob("*.partial.jsonl")
+    kept = [json.loads(line) for line in partial.read_text(encoding="utf-8").splitlines()]
+    assert [r["question"] for r in kept] == asked and all("scores" in r and r["set"] == "five" for r in kept)
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == []  # no run folder: the run did not finish
+
+
 @pytest.fixture(scope="module")
 def two_sets(tmp_path_factory) -> tuple[Path, Path]:
     """A "dev" set of items the guide answers and a "blind" set with a fact no answer holds,
