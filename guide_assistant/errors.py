@@ -27,3 +27,7 @@ class QuestionError(GuideAssistantError):
 
 class EmbedderError(GuideAssistantError):
     """The embedding model cannot be loaded (unknown name, package not installed)."""
+
+
+class IndexWriteError(GuideAssistantError):
+    """The index could not be written (disk full, no permission); the previous index is kept."""

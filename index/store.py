@@ -25,7 +25,7 @@ from llama_index.vector_stores.faiss import FaissVectorStore
 from pydantic import TypeAdapter
 
 from guide_assistant.config import Settings
-from guide_assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from guide_assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from guide_assistant.index.embedders import BundledEmbedding, get_embedder
 from guide_assistant.index.wordmap import WORD_EMBEDDER, WordMap, embed_words, vocabulary
 from guide_assistant.ingest.chunking import chunk_sections, heading
@@ -109,18 +109,43 @@ def _chunk_of(node: TextNode) -> Chunk:
 
 
 def _write_atomically(index_dir: Path, write) -> None:
-    """Call `write(tmp_dir)`, then swap tmp_dir into `index_dir` (old copy removed last)."""
+    """Call `write(tmp_dir)`, then swap tmp_dir into `index_dir`. The previous index is removed
+    only once the new one is in place: if writing or the swap fails, it is put back. Leftovers
+    of a swap killed earlier are cleared first (a previous index left aside is restored).
+
+    Raises IndexWriteError (disk full, no permission), the previous index kept."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(index_dir)
     tmp = index_dir.with_name(f".{index_dir.name}.tmp-{time.time_ns()}")
     old = index_dir.with_name(f".{index_dir.name}.old-{time.time_ns()}")
     try:
         write(tmp)
         if index_dir.exists():
             index_dir.rename(old)
-        tmp.rename(index_dir)
+        try:
+            tmp.rename(index_dir)
+        except OSError:
+            if old.exists() and not index_dir.exists():
+                old.rename(index_dir)
+            raise
+    except OSError as exc:
+        kept = "the previous index is kept" if index_dir.exists() else "there was no previous index"
+        raise IndexWriteError(f"The index could not be written to {index_dir.parent.resolve()} ({exc.strerror or exc}); "
+                              f"{kept}. Free some disk space or fix the folder's permissions, then run "
+                              "`guide-assistant index --rebuild`.") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _clear_leftovers(index_dir: Path) -> None:
+    """Remove the temporary folders of a build or swap killed earlier; a previous index left
+    aside by a killed swap (no index in place) is put back first."""
+    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"))
+    if olds and not index_dir.exists():
+        olds.pop().rename(index_dir)
+    for leftover in olds + sorted(index_dir.parent.glob(f".{index_dir.name}.tmp-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def embed_sentences(sections: list[Section], embedder: BundledEmbedding, show_progress: bool):
@@ -143,7 +168,8 @@ def group_sentences(pairs: list, vectors: np.ndarray) -> dict[str, tuple[list[st
 def build_index(settings: Settings, show_progress: bool = True) -> LoadedIndex:
     """Ingest the corpus, chunk, embed and persist the index; returns it loaded.
 
-    Raises CorpusError (no readable PDF), EmbedderError, ValueError (chunk too long).
+    Raises CorpusError (no readable PDF), EmbedderError, ValueError (chunk too long),
+    IndexWriteError (disk full: the previous index is kept).
     """
     embedder = get_embedder(settings.index.embedder, settings.index.batch_size)
     corpus = ingest(settings.ingest.corpus_dir, settings.ingest.pages_dir)

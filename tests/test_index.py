@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLI, GUIDE, N_SECTIONS, make_settings
-from guide_assistant.errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from guide_assistant.errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from guide_assistant.index.store import FORMAT_VERSION, _write_atomically, build_index, load_index, read_manifest
 
 STORAGE_FILES = {"docstore.json", "index_store.json", "default__vector_store.json", "sections.json",
@@ -169,10 +169,49 @@ def test_failing_write_keeps_old_index_and_cleans_up(tmp_path):
         (tmp / "manifest.json").write_text("half", encoding="utf-8")
         raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexWriteError, match="disk full.*the previous index is kept.*--rebuild"):
         _write_atomically(target, write)
     assert (target / "manifest.json").read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
+
+
+def test_a_failing_swap_puts_the_previous_index_back(tmp_path, monkeypatch):
+    target = tmp_path / "index"
+    target.mkdir()
+    (target / "manifest.json").write_text("old", encoding="utf-8")
+    rename = Path.rename
+
+    def failing(self, dest):  # the new index cannot take its place (the last step of a rebuild)
+        if self.name.startswith(".index.tmp-"):
+            raise OSError(28, "No space left on device")
+        return rename(self, dest)
+
+    monkeypatch.setattr(Path, "rename", failing)
+
+    def write(tmp: Path) -> None:
+        tmp.mkdir()
+        (tmp / "manifest.json").write_text("new", encoding="utf-8")
+
+    with pytest.raises(IndexWriteError, match="No space left on device.*previous index is kept"):
+        _write_atomically(target, write)
+    assert (target / "manifest.json").read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+
+
+def test_leftovers_of_a_killed_swap_are_cleared_and_a_set_aside_index_restored(tmp_path):
+    aside, half = tmp_path / ".index.old-1", tmp_path / ".index.tmp-2"
+    for folder, text in ((aside, "old"), (half, "half")):
+        folder.mkdir()
+        (folder / "manifest.json").write_text(text, encoding="utf-8")
+
+    def write(tmp: Path) -> None:
+        assert (tmp_path / "index" / "manifest.json").read_text(encoding="utf-8") == "old"  # restored first
+        tmp.mkdir()
+        (tmp / "manifest.json").write_text("new", encoding="utf-8")
+
+    _write_atomically(tmp_path / "index", write)
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+    assert (tmp_path / "index" / "manifest.json").read_text(encoding="utf-8") == "new"
 
 
 def test_successful_write_replaces_old_index_and_cleans_up(tmp_path):
