@@ -36,18 +36,25 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 
 
+MAX_QUESTION_CHARS = 2000
+MAX_ANSWER_CHARS = 50_000
+MAX_COMMENT_CHARS = 2000
+
+
 class Feedback(BaseModel):
     """An official's rating of one chat answer."""
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str
-    answer: str
+    # bounded sizes, in characters: a question is at most answer.max_question_chars (2000) long, an
+    # answer of several parts a few thousand; anything longer is not one of the chat's ratings
+    question: str = Field(max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
     rating: Literal["up", "down"]
     reason: Literal["wrong contact", "wrong amount", "wrong workshop", "incomplete", "other"] | None = None
-    comment: str = ""
-    language: str = ""
-    sections: list[str] = []
+    comment: str = Field("", max_length=MAX_COMMENT_CHARS)
+    language: str = Field("", max_length=8)
+    sections: list[str] = Field([], max_length=20)
 
 
 class Review(BaseModel):
@@ -65,6 +72,17 @@ class Review(BaseModel):
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+# A spreadsheet reads a cell starting with one of these as a formula ("=HYPERLINK(…)"): the
+# OWASP "CSV injection" list.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(row: dict) -> dict:
+    """`row` with every text cell a spreadsheet would run as a formula prefixed by an apostrophe
+    (shown as typed, never evaluated); numbers and other text unchanged."""
+    return {k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for k, v in row.items()}
 
 
 class ReviewStore:
@@ -124,9 +142,9 @@ class ReviewStore:
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
         writer.writeheader()
         for r in self.reviews():
-            writer.writerow({"table": "review", **r})
+            writer.writerow(inert({"table": "review", **r}))
         for r in self.feedback():
-            writer.writerow({"table": "feedback", **r})
+            writer.writerow(inert({"table": "feedback", **r}))
         return out.getvalue()
 
     def to_candidate(self, feedback_id: int, expected_source: str, expected_fact: str, candidates: Path) -> dict:

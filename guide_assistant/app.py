@@ -7,6 +7,7 @@ page shows a status line; every session shares it.
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from pathlib import Path
@@ -30,6 +31,13 @@ EXAMPLES = [
     "How can my town help people in debt?",
 ]
 DRAFT_NOTE = "*Réponse en cours de rédaction, puis vérification des chiffres et contacts…*"
+MAX_UPLOAD = "10kb"  # the page takes no file: Gradio's upload route would otherwise take 30 MB from anyone
+# Gradio writes <html lang="en"> (and again after loading, from the browser's locale): the page is
+# French, so that screen readers read it with a French voice.
+FRENCH_PAGE = ("<script>(() => { const root = document.documentElement;"
+               " const fr = () => { if (root.lang !== 'fr') root.lang = 'fr'; }; fr();"
+               " new MutationObserver(fr).observe(root, {attributes: true, attributeFilter: ['lang']}); })();"
+               "</script>")
 TITLE = "Assistant du guide des élus — Stratégie nationale de prévention et de lutte contre la pauvreté"
 INTRO = ("Posez une question sur le guide de la conférence régionale du 7 juillet 2021 (Occitanie). "
          "Chaque réponse cite l'atelier et la page du guide. *Questions in English are answered in English.*")
@@ -108,6 +116,19 @@ def sources_markdown(answer: Answer, settings: Settings, source: str) -> str:
     return "\n\n".join(rows)
 
 
+def shown(text: str) -> str:
+    """`text` as a chat bubble shows it: "&" and "<" escaped, so that HTML typed in a question
+    (`<img src=…>`, `<a href="javascript:…">`) is displayed, never fetched or run; Markdown
+    (quotes, bold, links) is unchanged."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def error_line(exc: GuideAssistantError) -> str:
+    """The page's line for a question it cannot read, in French (the French half of a bilingual
+    message "English. / Français.")."""
+    return f"Erreur : {str(exc).split(' / ')[-1]}"
+
+
 def message_text(content) -> str:
     """Text of a Gradio message content: a string, or a list of parts {"type": "text", "text"}."""
     if isinstance(content, str):
@@ -117,8 +138,8 @@ def message_text(content) -> str:
 
 
 def history_turns(messages: list[dict]) -> list[Turn]:
-    """Gradio chat messages → our Turn records (text content only)."""
-    return [Turn(role=m["role"], content=message_text(m["content"]))
+    """Gradio chat messages → our Turn records (text content only, as typed: see `shown`)."""
+    return [Turn(role=m["role"], content=html.unescape(message_text(m["content"])))
             for m in messages if m.get("role") in ("user", "assistant")]
 
 
@@ -126,8 +147,9 @@ def on_like(store: ReviewStore, messages: list[dict], reason: str | None, commen
             data: gr.LikeData) -> str:
     """Store a thumbs up/down given with the chat's buttons on an assistant message."""
     i = data.index if isinstance(data.index, int) else data.index[0]
-    answer = message_text(messages[i]["content"])
-    question = next((message_text(m["content"]) for m in reversed(messages[:i]) if m["role"] == "user"), "")
+    answer = html.unescape(message_text(messages[i]["content"]))
+    question = next((html.unescape(message_text(m["content"])) for m in reversed(messages[:i])
+                     if m["role"] == "user"), "")
     fid = record_feedback(store, question, answer, "up" if data.liked else "down",
                           reason if not data.liked else None, comment)
     return f"Merci : avis n°{fid} enregistré."
@@ -151,15 +173,17 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
             for event in holder.assistant.ask_stream(message, history):
                 if isinstance(event, str):
                     draft += event
-                    shown = [{"role": "user", "content": message},
-                             {"role": "assistant", "content": f"{DRAFT_NOTE}\n\n{draft}"}]
-                    yield messages + shown, "", holder.status
+                    bubbles = [{"role": "user", "content": shown(message)},
+                               {"role": "assistant", "content": shown(f"{DRAFT_NOTE}\n\n{draft}")}]
+                    yield messages + bubbles, "", holder.status
                     continue
                 answer = event
-        except GuideAssistantError as exc:
-            yield messages, f"Erreur : {exc}", holder.status
+        except GuideAssistantError as exc:  # in the status line, in view; the question stays in its box
+            gr.Warning(error_line(exc))
+            yield messages, "", error_line(exc)
             return
-        messages += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.answer}]
+        messages += [{"role": "user", "content": shown(answer.question)},
+                     {"role": "assistant", "content": shown(answer.answer)}]
         source = next(iter(holder.assistant.index.sections.values())).source
         yield messages, sources_markdown(answer, settings, source), holder.status
 
@@ -208,7 +232,9 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
         events = []
         for trigger, api in ((box.submit, {"api_name": "respond"}), (send.click, {"api_visibility": "private"})):
             event = trigger(respond, [box, chatbot], [chatbot, sources, status], **api)  # one public /respond
-            event.then(lambda: "", outputs=box, api_visibility="private")
+            # the box is emptied once answered; a question the page could not read stays in it
+            event.then(lambda text, line: text if line.startswith("Erreur") else "", [box, status], box,
+                       api_visibility="private")
             events.append(event)
         stop.click(None, cancels=events, api_visibility="private")
         clear.click(lambda: ([], ""), outputs=[chatbot, sources], api_visibility="private")
@@ -219,10 +245,15 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
 
 def launch(settings: Settings, block: bool = True) -> gr.Blocks:
     """Start the chat page on settings.app.host:port (127.0.0.1 by default)."""
+    if settings.app.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("The page is bound to %s, beyond this machine: its Revue tab (officials' feedback, the CSV "
+                    "export, candidate eval items) has no login and is open to anyone who can reach it. Put it "
+                    "behind an authenticating proxy, or bind 127.0.0.1.", settings.app.host)
     holder = AssistantHolder(settings).start()
     demo = build_app(holder, ReviewStore(settings.app.review_db))
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=settings.app.host, server_port=settings.app.port, share=False,
                 allowed_paths=[str(Path(settings.ingest.corpus_dir).resolve())], prevent_thread_lock=not block,
-                show_error=True, quiet=not block)
+                show_error=True, quiet=not block, head=FRENCH_PAGE,
+                max_file_size=MAX_UPLOAD)
     return demo

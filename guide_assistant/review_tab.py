@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import gradio as gr
+from pydantic import ValidationError
 
 from guide_assistant.eval.review_store import REASONS, VERDICTS, Feedback, Review, ReviewStore
 
@@ -60,9 +61,16 @@ def feedback_table(store: ReviewStore) -> list[list]:
 
 def record_feedback(store: ReviewStore, question: str, answer: str, rating: str, reason: str | None,
                     comment: str, language: str = "", sections: list[str] | None = None) -> int:
-    """Store an official's rating of an answer; returns the feedback id."""
-    return store.add_feedback(Feedback(question=question, answer=answer, rating=rating, reason=reason or None,
-                                       comment=comment or "", language=language, sections=sections or []))
+    """Store an official's rating of an answer; returns the feedback id. Raises gr.Error (shown
+    in the page, nothing stored) for a rating that is not one of the chat's (an unknown reason,
+    a comment over 2000 characters…)."""
+    try:
+        feedback = Feedback(question=question, answer=answer, rating=rating, reason=reason or None,
+                            comment=comment or "", language=language, sections=sections or [])
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        raise gr.Error(f"Avis non enregistré : {'.'.join(map(str, problem['loc']))} — {problem['msg']}.")
+    return store.add_feedback(feedback)
 
 
 def export_file(store: ReviewStore) -> str:

@@ -57,3 +57,29 @@ def test_thumbs_down_with_reason_is_stored(index_dir, tmp_path, browser):
     finally:
         demo.close()
         time.sleep(0.5)
+
+
+def test_html_typed_in_a_question_is_shown_not_run_and_errors_are_in_view(index_dir, tmp_path, browser):
+    demo, client = start_app(index_dir, tmp_path)
+    try:
+        browser.get(client.src)
+        wait = WebDriverWait(browser, 60)
+        box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea")))
+        assert browser.execute_script("return document.documentElement.lang") == "fr"
+        box.send_keys('<img src="x" onerror="window.pwned = 1"><a href="javascript:window.pwned = 2">lien</a> '
+                      "Qui contacter pour la cantine à 1 € ?")
+        browser.find_element(By.XPATH, "//button[contains(., 'Envoyer')]").click()
+        wait.until(lambda d: "05 49 37 56 30" in d.find_element(By.CSS_SELECTOR, "body").text)
+        assert '<img src="x"' in browser.find_element(By.CSS_SELECTOR, "body").text  # displayed as typed
+        assert not browser.find_elements(By.CSS_SELECTOR, "img[src='x'], a[href^='javascript']")
+        assert browser.execute_script("return window.pwned") is None
+        box = browser.find_element(By.CSS_SELECTOR, "textarea")
+        box.clear()
+        long_question = "cantine " * 400
+        box.send_keys(long_question)
+        browser.find_element(By.XPATH, "//button[contains(., 'Envoyer')]").click()
+        wait.until(lambda d: "Erreur : La question fait" in d.find_element(By.CSS_SELECTOR, "body").text)
+        assert browser.find_element(By.CSS_SELECTOR, "textarea").get_attribute("value").strip() == long_question.strip()
+    finally:
+        demo.close()
+        time.sleep(0.5)

@@ -75,6 +75,8 @@ def test_review_and_feedback_survive_a_restart(index_dir, review_dir):
         fid = client.predict("Qui contacter pour la cantine ?", "Appelez le 05 11 22 33 44.", "down",
                              "wrong contact", "numéro faux", api_name="/feedback")
         assert isinstance(fid, int)
+        with pytest.raises(Exception, match="comment"):  # bounded sizes: a 1 MB comment is not stored
+            client.predict("q", "a", "down", "other", "x" * 1_000_000, api_name="/feedback")
         with pytest.raises(Exception):  # a run item that does not exist is refused
             client.predict(RUN, "q999", "correct", "", api_name="/review")
     finally:
@@ -88,6 +90,7 @@ def test_review_and_feedback_survive_a_restart(index_dir, review_dir):
         assert [(r["item_id"], r["verdict"], r["comment"]) for r in reviews] == [("q002", "incomplete",
                                                                                    "manque l'e-mail")]
         assert feedback[0]["rating"] == "down" and feedback[0]["reason"] == "wrong contact"
+        assert len(feedback) == 1
 
         status, _ = client.predict(fid, "Atelier n°1", "05 49 37 56 30", api_name="/candidate")
         assert "cand-" in status
@@ -107,3 +110,17 @@ def test_a_thumbs_up_cannot_become_a_candidate(index_dir, review_dir, tmp_path):
     with pytest.raises(ValueError, match="thumbs-up"):
         store.to_candidate(fid, "Atelier n°1", "x", tmp_path / "c.jsonl")
     assert not (tmp_path / "c.jsonl").exists()
+
+
+def test_a_comment_written_as_a_formula_is_exported_as_text(tmp_path):
+    from guide_assistant.eval.review_store import Feedback, ReviewStore
+
+    store = ReviewStore(tmp_path / "review.sqlite3")
+    store.add_feedback(Feedback(question="=1+1", answer="ASP", rating="down", reason="other",
+                                comment='=HYPERLINK("http://evil.example","clic")'))
+    store.add_feedback(Feedback(question="Numéro de l'ASP ?", answer="-", rating="up", comment="+33 5 49"))
+    rows = list(csv.DictReader(io.StringIO(store.export_csv())))
+    assert rows[0]["comment"] == "'+33 5 49" and rows[0]["answer"] == "'-"
+    assert rows[1]["comment"] == '\'=HYPERLINK("http://evil.example","clic")' and rows[1]["question"] == "'=1+1"
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values() if v)
+    assert store.feedback()[1]["comment"].startswith("=HYPERLINK")  # stored as typed: only the export is inert
