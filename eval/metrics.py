@@ -194,11 +194,6 @@ def _contains(haystack: str, needle: str) -> bool:
     return False
 
 
-def text_contains(text: str, phrase: str) -> bool:
-    """True when `phrase` appears in `text` under `normalize_text` matching."""
-    return _contains(normalize_text(text), normalize_text(phrase))
-
-
 def _label(label: str) -> str:
     return normalize_text(label).replace(" ", "")
 

@@ -46,7 +46,8 @@ class BundledEmbedding(BaseEmbedding):
     dim: int = 0
     max_tokens: int = 512
     # Cosine below which a question is refused, per language, on this model's scale: the highest
-    # value with no false refusal on the project's questions (benchmarks/threshold.py).
+    # value with no false refusal on the project's questions (eval/questions.jsonl and
+    # eval/dev_questions.jsonl, measured with `guide-assistant eval` and the judge off).
     refusal_thresholds: dict[str, float] = {"fr": 0.0, "en": 0.0}
     _model: Any = PrivateAttr(default=None)
     _query_cache: dict = PrivateAttr(default_factory=dict)
