@@ -137,12 +137,18 @@ def claimed_amounts(question: str) -> list[Detail]:
             if not re.search(r"(?:\b[àa]|\bthe|\bla|\ble)\s*$", question[: question.find(d.text)], re.I)]
 
 
+def without_details(text: str, durations: bool = True) -> str:
+    """`text` with its phone numbers, URLs, amounts and times blanked (and, with `durations`,
+    its years, durations, ages and percentages): what is left of its numbers may count things."""
+    for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME) + ((_NOT_COUNT,) if durations else ()):
+        text = pattern.sub(" ", text)
+    return text
+
+
 def count_numbers(text: str) -> list[str]:
     """The numbers of `text` that may count things, as written ("20", "95 000"): not a phone
     number, URL, amount, time, year, duration, age or percentage."""
-    for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME, _NOT_COUNT):
-        text = pattern.sub(" ", text)
-    return _NUMBER_RUN.findall(text)
+    return _NUMBER_RUN.findall(without_details(text))
 
 
 def has_figure(sentence: str) -> bool:
@@ -224,8 +230,9 @@ class ExtractiveAnswerer:
         yes_no = kind is None and bool(YES_NO.match(question))
         # a population or an age the question states that the guide bounds ("12 500 habitants")
         bounding = [s for s in ranked[:LEAD_POOL] if conditions.failed(question, s)] + \
-            [s for s in ranked[:LEAD_POOL] if conditions.bounds_stated(question, s)]
-        if bounding and (kind == "condition" or yes_no):
+            [s for s in ranked[:LEAD_POOL] if conditions.bounds_stated(question, s)] \
+            if kind == "condition" or yes_no else []
+        if bounding:
             lead = bounding[0]
         elif kind == "condition":  # how the guide states who may benefit
             lead = next((s for s in ranked[:LEAD_POOL] if DETAILS["condition"](s)), None)
@@ -234,8 +241,8 @@ class ExtractiveAnswerer:
         elif kind == "person":  # a speaker of the section's record, a name as printed, or who carries it
             lead = next((s for s in ranked[:LEAD_POOL] if any(p.name in s for p in section.speakers)
                          or PERSON.search(s) or CARRIED_BY.search(s)), None)
-        elif kind is None and claimed_amounts(question):  # "Is it true the State pays €1.30…?": the sentence stating it
-            values = {d.value for d in claimed_amounts(question)}
+        elif kind is None and (claimed := claimed_amounts(question)):  # "Is it true the State pays €1.30…?"
+            values = {d.value for d in claimed}  # the sentence stating it leads
             lead = next((s for s in ranked[:LEAD_POOL] if values & {d.value for d in stated_amounts(s)}), None)
         else:  # a count: a number of what is counted first, else any number the question does not state
             counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)), None) if kind == "count" else None
@@ -451,9 +458,7 @@ def counts_asked(sentence: str, question: str) -> bool:
     if not counted:
         return False
     stated = set(_NUMBER_RUN.findall(question))
-    text = sentence
-    for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME):  # "15 000€ par structure" counts no structure
-        text = pattern.sub(" ", text)
+    text = without_details(sentence, durations=False)  # "15 000€ par structure" counts no structure
     return any(n.group() not in stated and counted & set(tokenize(" ".join(text[n.end():].split()[:COUNTED_SPAN])))
                for n in _NUMBER_RUN.finditer(text))
 

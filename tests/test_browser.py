@@ -34,14 +34,19 @@ def browser():
     driver.quit()
 
 
+def open_page(browser, client):
+    """Load the page; (a 60 s wait, the question box once it can be typed in)."""
+    browser.get(client.src)
+    wait = WebDriverWait(browser, 60)
+    return wait, wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea")))
+
+
 def test_thumbs_down_with_reason_is_stored(index_dir, tmp_path, browser):
     from guide_assistant.eval.review_store import ReviewStore
 
     demo, client = start_app(index_dir, tmp_path)
     try:
-        browser.get(client.src)
-        wait = WebDriverWait(browser, 60)
-        box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea")))
+        wait, box = open_page(browser, client)
         box.send_keys("Qui contacter pour la cantine à 1 € ?")
         browser.find_element(By.XPATH, "//button[contains(., 'Envoyer')]").click()
         wait.until(lambda d: "05 49 37 56 30" in d.find_element(By.CSS_SELECTOR, "body").text)
@@ -62,9 +67,7 @@ def test_thumbs_down_with_reason_is_stored(index_dir, tmp_path, browser):
 def test_html_typed_in_a_question_is_shown_not_run_and_errors_are_in_view(index_dir, tmp_path, browser):
     demo, client = start_app(index_dir, tmp_path)
     try:
-        browser.get(client.src)
-        wait = WebDriverWait(browser, 60)
-        box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea")))
+        wait, box = open_page(browser, client)
         assert browser.execute_script("return document.documentElement.lang") == "fr"
         box.send_keys('<img src="x" onerror="window.pwned = 1"><a href="javascript:window.pwned = 2">lien</a> '
                       "Qui contacter pour la cantine à 1 € ?")
