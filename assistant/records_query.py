@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from guide_assistant.assistant.answer import LIST_WORDS
+from guide_assistant.assistant.conversation import REFERS_BACK
 from guide_assistant.assistant.geography import places_in
 from guide_assistant.assistant.lexical import LexicalRetriever, fold
 from guide_assistant.assistant.retrieval import SectionHit, named_labels
@@ -21,13 +22,18 @@ from guide_assistant.records import Section
 _QUESTION_WORD = (r"(?:quel(?:le)?s?|qui|combien|comment|o[uù]|quand|pourquoi|est-ce|y a-t-il|"
                   r"\w+-t-(?:il|elle|on)|\w+-(?:je|on|ils|elles|vous)|what|who|how|where|when|"
                   r"which|why|is|are|can|could|do|does)")  # French inverted verbs: "y a-t-il", "peut-on", "dois-je"
-# "…, et quel est le numéro vert …" / "… and who runs …": a second question joined by "et"/"and".
-_JOINED = re.compile(rf"(?:,\s*|\s+)(?:et|and|puis|also)\s+(?={_QUESTION_WORD}\b)", re.I)
+_PREPOSITION = r"(?:with|in|to|for|from|at|by|on|avec|dans|pour|à|a|de|en|par|sur|chez|depuis|jusqu'à)\s+"
+# "…, et quel est le numéro vert …" / "… and who runs …": a second question joined by "et"/"and";
+# or by a preposition and a question word when a clause follows ("… and with how many
+# départements did the State sign agreements?"), not a bare complement ("… et à quel numéro ?")
+_JOINED = re.compile(rf"(?:,\s*|\s+)(?:et|and|puis|also)\s+(?={_QUESTION_WORD}\b|{_PREPOSITION}{_QUESTION_WORD}\b(?:\s+\S+){{4}})",
+                     re.I)
+_OPENS_PREPOSITION = re.compile(_PREPOSITION, re.I)
 _EXCLUDE = re.compile(
     r"\b(?:en dehors d(?:e la|e l'|es|u|e)|hors|sauf|hormis|à part|a part|autres? que|except(?:é|e)?|"
     r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
     r"(?P<what>[^,?;.]+)", re.I)
-_STARTS_QUESTION = re.compile(rf"\s*(?:(?:et|and|puis|also)\s+)?{_QUESTION_WORD}\b", re.I)
+_STARTS_QUESTION = re.compile(rf"\s*(?:(?:et|and|puis|also)\s+)?(?:{_PREPOSITION})?{_QUESTION_WORD}\b", re.I)
 MIN_PART_WORDS = 3
 MENTION_RATIO = 0.5  # on a list question, sections whose words match at least this share of the best one's
 
@@ -40,7 +46,7 @@ def split_questions(question: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"(?<=\?)\s+", question) if p.strip()]
     if len(parts) > 1 and not parts[-1].endswith("?") and not _STARTS_QUESTION.match(parts[-1]):
         parts[-2:] = [f"{parts[-2]} {parts[-1]}"]
-    parts = [x.strip(" ,") for p in parts for x in _JOINED.split(p)]
+    parts = [x.strip(" ,") for p in parts for x in joined_parts(p)]
     merged: list[str] = []
     for p in parts:
         if merged and (len(p.split()) < MIN_PART_WORDS or len(merged[-1].split()) < MIN_PART_WORDS):
@@ -48,6 +54,16 @@ def split_questions(question: str) -> list[str]:
         else:
             merged.append(p)
     return merged or [question]
+
+
+def joined_parts(text: str) -> list[str]:
+    """`text` cut before each "et/and + question word" (`_JOINED`); a part opened by a preposition
+    that refers back ("… which green number do I call and from what time is it staffed?") stays
+    whole: its subject is in the other part."""
+    cuts = [m for m in _JOINED.finditer(text)
+            if not (_OPENS_PREPOSITION.match(text, m.end()) and REFERS_BACK.search(text, m.end()))]
+    bounds = [0] + [x for m in cuts for x in (m.start(), m.end())] + [len(text)]
+    return [text[a:b] for a, b in zip(bounds[::2], bounds[1::2])]
 
 
 class RecordFilter:
