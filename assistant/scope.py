@@ -28,16 +28,16 @@ _YEAR = re.compile(r"\b(20\d\d)\b")
 # Asking about the present or about change since the guide (French and English time words).
 _NOW = re.compile(
     r"\b(aujourd'hui|actuellement|actuel(?:le)?s?|toujours|encore|d[ée]sormais|maintenant|à ce jour|"
-    r"depuis (?:la conf[ée]rence|lors|cette date|ce moment|\d{4})|cette ann[ée]e|l'an prochain|"
+    r"depuis (?:la conf[ée]rence|le webinaire|l'atelier|la table-ronde|le guide|lors|cette date|ce moment|\d{4})|cette ann[ée]e|l'an prochain|"
     r"l'ann[ée]e prochaine|prochaine rentr[ée]e|revaloris\w*|augment[ée]\w*|a[- ]t[- ]il (chang|évolu)\w*|"
     r"nouveau montant|dernier[s]? chiffres?|bilan|r[ée]sultats? (?:de|des|du)|apr[èe]s la conf[ée]rence|"
-    r"still|currently|current|today|nowadays|now|since (?:the conference|then|\d{4})|this year|next year|"
+    r"still|currently|current|today|nowadays|now|since (?:the conference|the webinar|the workshop|the guide|then|\d{4})|this year|next year|"
     r"latest|raised|increased|updated|changed|new amount|results? of|outcome|"
     r"after the conference|these days|at present|right now|de nos jours|en ce moment|à l'heure actuelle|"
     r"demain|tomorrow|next week|la semaine prochaine|l'ann[ée]e derni[èe]re|last year|r[ée]cents?|recent(?:ly)?|"
     r"des nouvelles|any news|so far|jusqu'ici|trop tard|too late|replay|rediffusion|recording|depuis\s*\?|"
     # a scheme or event renewed, ended or moved since ("has it been renewed?", "a-t-il été supprimé ?")
-    r"reconduit\w*|prolong[ée]e?s?\b|renouvel[ée]e?s?\b|supprim[ée]e?s?\b|annul[ée]e?s?\b|report[ée]e?s? (?:à|au)|"
+    r"reconduit\w*|reconduire|prolong[ée]e?s?\b|prolonger|renouvel[ée]e?s?\b|renouveler|supprim[ée]e?s?\b|annul[ée]e?s?\b|report[ée]e?s? (?:à|au)|"
     r"renewed|extended|discontinued|scrapped|abolished|cancell?ed|postponed|"
     r"(?:did|has|have)\b.{1,60}\b(?:actually|ever|yet)\b|\byet\s*\?|by now|up[- ]to[- ]date|"
     r"(?:this|next|last) month|ce mois-ci|le mois (?:prochain|dernier)|à l'avenir|in (?:the )?future|"
