@@ -23,7 +23,7 @@ from guide_assistant.ingest import facts
 from guide_assistant.ingest.chunking import chunk_pages, page_offsets
 from guide_assistant.records import Citation, Section
 
-MONEY_WORDS = re.compile(r"financ|fund|co[uû]t|cost|combien|how much|montant|amount|€|euro|subvention|grant|"
+MONEY_WORDS = re.compile(r"financ|fund|\bco[uû]t|cost|combien|how much|montant|amount|€|euro|subvention|grant|"
                          r"aide|prix|price|tarif|pay|paie|budget|money|argent", re.I)
 CONTACT_WORDS = re.compile(r"contact|appeler|call|phone|t[ée]l[ée]phone|num[ée]ro|qui |who|e-?mail|joindre|"
                            r"adresse|reach|s'adresser|interlocut", re.I)
@@ -63,7 +63,10 @@ YES_NO = re.compile(r"^(?!.*\b(?:qui|quoi|quel(?:le)?s?|comment|combien|o[uù]|q
 # that answers it. Checked in order: "how many" before "number", "what time" before "helpline",
 # "phone number" before "when".
 ASKS: list[tuple[str, re.Pattern]] = [
-    ("count", re.compile(r"\b(how many|number of|nombre de|combien de (?!temps)\w+(?! co[uû]t))", re.I)),
+    # "combien de PAEJ", "combien d'élus", "combien y a-t-il de points…" (not "combien de temps",
+    # nor "combien coûte un repas de…")
+    ("count", re.compile(r"\b(how many|number of|nombre de|combien (?:y )?(?:\w+-t-(?:il|elle|on|ils|elles) )?d(?:e |')(?!temps)\w+(?! co[uû]t))",
+                         re.I)),
     ("time", re.compile(r"\b(([àa] )?quelle heure|what time|horaires?|when (does|do|will|is)\b.{0,40}\b(start|end|finish|begin|close)"
                         r"|quand (commence|d[ée]bute|se termine|finit|ferme))", re.I)),
     ("phone", re.compile(r"\b(num[ée]ro|t[ée]l[ée]phone|t[ée]l\b|appeler|phone|call|hotline|helpline|freephone|"
@@ -73,7 +76,7 @@ ASKS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"\b(quand|quelle date|jusqu'[àa] quand|when|what date|deadline|date limite)\b", re.I)),
     ("share", re.compile(r"\b(quelle part|quel pourcentage|quelle proportion|what share|what percentage|"
                          r"what proportion|how much of)\b", re.I)),
-    ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|co[uû]te?\b|cost|\btarifs?\b|€|euros?\b)", re.I)),
+    ("amount", re.compile(r"(\bcombien\b|how much|montant|amount|\bprix\b|price|\bco[uû]te?\b|cost|\btarifs?\b|€|euros?\b)", re.I)),
     # whether a case meets a scheme's conditions ("Is my town of 15 000 people eligible?")
     ("condition", re.compile(r"\b([ée]ligib\w*|eligib\w*|(?:ai|a|avons|avez|ont)-(?:je|t-il|t-elle|t-on|nous|vous|ils|elles) droit|"
                              r"avoir droit|qualif(?:y|ies|ied)|conditions?|crit[èe]res?|criteria|entitled|concern[ée]e?s?|"
@@ -106,6 +109,12 @@ _PER_QUESTION = re.compile(r"\b(?:par|per|pour chaque|for each|for every|chaque|
 COUNTED_SPAN = 4  # a counted word may follow the number by this many words ("4 000 jeunes", "20 points conseil")
 _FIGURE = re.compile(r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})+(?![\d])|(?<![\w,.])\d+(?:,\d+)?(?:\s?%)?(?![\d])")
 MAX_MONEY_LINES = 2
+# The asked details whose absence from the answering section the answer states (French and
+# English wording): a contact is given by the contact card, a person by the speakers card.
+ABSENT_KINDS = {"count": ("Ce nombre", "This number"), "amount": ("Ce montant", "This amount"),
+                "date": ("Cette date", "This date"), "time": ("Cet horaire", "This time"),
+                "share": ("Cette part", "This share")}
+RUNNER_UP_WORDS = 2  # a runner-up section's sentence answers the asked detail when it shares this many question words
 LEAD_POOL = 8  # the asked fact's sentence is looked for among this many best sentences
 LIST_RATIO = 0.6  # on a list question, sections whose fused score is this close to the first's are listed
 MAX_LIST = 8
@@ -142,6 +151,8 @@ def without_details(text: str, durations: bool = True) -> str:
     its years, durations, ages and percentages): what is left of its numbers may count things."""
     for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME) + ((_NOT_COUNT,) if durations else ()):
         text = pattern.sub(" ", text)
+    for date in (d.text for d in extract_details(text, dates=True) if d.kind == "date"):
+        text = text.replace(date, " ")  # "lundi 28 juin" counts nothing
     return text
 
 
@@ -245,7 +256,8 @@ class ExtractiveAnswerer:
             values = {d.value for d in claimed}  # the sentence stating it leads
             lead = next((s for s in ranked[:LEAD_POOL] if values & {d.value for d in stated_amounts(s)}), None)
         else:  # a count: a number of what is counted first, else any number the question does not state
-            counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question)), None) if kind == "count" else None
+            counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question, self.translate)), None) \
+                if kind == "count" else None
             if kind == "count" and _ROUGHLY.search(question):  # "roughly how many": the guide's rough count
                 counted = next((s for s in ranked if _ROUGH_COUNT.search(s)), counted)  # a short one ranks low
             found = [s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)] if kind else []
@@ -261,18 +273,56 @@ class ExtractiveAnswerer:
         if LIST_WORDS.search(question) and len(hits) > 1:
             return self.list_answer(question, language, hits, sections, qvec)
         parts, citations = [], []
-        for k, hit in enumerate(select_sections(question, hits, sections)):
+        selected = select_sections(question, hits, sections)
+        first = self.lead_and_quotes(question, sections[selected[0].label], qvec)
+        if (fact := self.runner_up_fact(question, first[0], hits, selected, sections, qvec)):
+            selected, first = [fact[0]] + selected, fact[1]
+        for k, hit in enumerate(selected):
             section = sections[hit.label]
             if section.kind == "linked-page":
                 quotes = self.best_sentences(question, section, qvec)
                 parts.append(render_linked_page(language, section, quotes, sections, primary=k == 0))
                 citations += linked_page_citations(section, quotes, sections)
                 continue
-            lead, quotes = self.lead_and_quotes(question, section, qvec) if k == 0 else \
-                (None, self.best_sentences(question, section, qvec))
-            parts.append(render_section(question, language, section, lead, quotes, k == 0, self.edition))
+            lead, quotes = first if k == 0 else (None, self.best_sentences(question, section, qvec))
+            absent = k == 0 and lead is None and not self.gives_asked(question, section)
+            parts.append(render_section(question, language, section, lead, quotes, k == 0, self.edition, absent))
             citations += section_citations(section, ([lead] if lead else []) + quotes)
         return "\n\n".join(parts), citations
+
+    def gives_asked(self, question: str, section: Section) -> bool:
+        """Whether some sentence of `section` carries the detail the question asks for (see
+        ABSENT_KINDS): a number of what it counts, an amount, a date, a time or a share it does
+        not itself state. True for the other kinds (contacts are in the contact card)."""
+        kind = asked(question)
+        if kind not in ABSENT_KINDS or (kind == "amount" and not MONEY_WORDS.search(re.sub(r"\bcombien\b", " ", question, flags=re.I))):
+            return True  # a bare "combien" may ask for a count as well as an amount
+        if ASKED_DETAILS[kind](question):  # "Is the State still paying 1,30 €…?" asks about a figure it states
+            return True
+        sents = self.sentence_vectors.get(section.label, ([], None))[0]
+        return any(new_detail(kind, s, question) for s in sents)
+
+    def runner_up_fact(self, question: str, lead: str | None, hits: list[SectionHit], selected: list[SectionHit],
+                       sections: dict[str, Section], qvec: np.ndarray
+                       ) -> tuple[SectionHit, tuple[str | None, list[str]]] | None:
+        """When the question asks for a detail (a date, a phone, an amount…) that the best
+        section does not carry, the next section (of the first MAX_SECTIONS) stating it about the question's subject
+        (its sentence shares RUNNER_UP_WORDS of the question's words, in English through the
+        word map), with its lead and quotes: "Depuis quand l'obligation de formation des 16-18
+        ans s'applique-t-elle ?" is dated by the introduction (« obligation légale nouvelle depuis
+        septembre 2020 »), not by the workshop that presents it. None otherwise."""
+        kind = asked(question)
+        if lead is not None or kind in (None, "person", "condition") or ASKED_DETAILS[kind](question):
+            return None  # a question stating the detail ("L'ASP, c'est bien le 05…?") checks it, asks no other
+        words = set(tokenize(question, self.translate))
+        taken = {h.label for h in selected}
+        for runner in hits[1:MAX_SECTIONS]:
+            if runner.label in taken or sections[runner.label].kind == "linked-page":
+                continue
+            found = self.lead_and_quotes(question, sections[runner.label], qvec)
+            if found[0] is not None and len(words & set(tokenize(found[0]))) >= RUNNER_UP_WORDS:
+                return runner, found
+        return None
 
     def list_answer(self, question: str, language: str, hits: list[SectionHit], sections: dict[str, Section],
                     qvec: np.ndarray) -> tuple[str, list[Citation]]:
@@ -449,12 +499,18 @@ def per_unit_asked(sentence: str, question: str, translate: Translate | None = N
     return any(asked_units & set(tokenize(unit)) for unit in _PER_SENTENCE.findall(sentence))
 
 
-def counts_asked(sentence: str, question: str) -> bool:
+def counted_words(question: str, translate: Translate | None = None) -> set[str]:
+    """BM25 tokens of what a count question counts ("how many young people…": young, peopl, and
+    through `translate` the guide's jeun…); empty when it names nothing ("combien ?")."""
+    m = _COUNTED.search(question)
+    return {t for t in tokenize(m.group(1), translate) if not t.isdigit()} if m else set()
+
+
+def counts_asked(sentence: str, question: str, translate: Translate | None = None) -> bool:
     """The sentence gives a number, other than those the question states, followed within
     COUNTED_SPAN words by a word of what the question counts ("Dans notre région il existe 20
     PAEJ" for "how many PAEJ…"; not "de 12 à 25 ans")."""
-    m = _COUNTED.search(question)
-    counted = {t for t in tokenize(m.group(1)) if not t.isdigit()} if m else set()
+    counted = counted_words(question, translate)
     if not counted:
         return False
     stated = set(_NUMBER_RUN.findall(question))
@@ -501,9 +557,18 @@ def lead_line(language: str, section: Section, lead: str, edition: Edition | Non
     return f"Réponse du guide ({cite}) : {dated_quote(lead, edition, language)}"
 
 
+def absent_line(kind: str, language: str) -> str:
+    """The plain statement that the guide does not give the asked detail."""
+    what_fr, what_en = ABSENT_KINDS[kind]
+    if language == "en":
+        return f"{what_en} is not given in the passages of the guide (July 2021) nearest to your question:"
+    return f"{what_fr} ne figure pas dans les passages du guide (juillet 2021) les plus proches de votre question :"
+
+
 def render_section(question: str, language: str, section: Section, lead: str | None, quotes: list[str],
-                   primary: bool, edition: Edition | None = None) -> str:
-    """Asked fact, section line, quotes and contact card for one section."""
+                   primary: bool, edition: Edition | None = None, absent: bool = False) -> str:
+    """Asked fact (or, when `absent`, the statement that the guide does not give it), section
+    line, quotes and contact card for one section."""
     if language == "en":
         intro = ("The guide covers this in " if primary else "See also ") + where(section) + "."
         if quotes:
@@ -516,7 +581,8 @@ def render_section(question: str, language: str, section: Section, lead: str | N
     kind = asked(question)
     lead_text = lead_line(language, section, lead, edition, kind) if lead else ""
     verdict = verdict_line(question, language, lead) if lead and kind in (None, "condition") else ""
-    out = [warning, verdict, lead_text, intro]  # a correction of the question comes first
+    missing = absent_line(kind, language) if absent and kind in ABSENT_KINDS else ""
+    out = [warning, verdict, missing, lead_text, intro]  # a correction of the question comes first
     out.append(quote_block([q for q in quotes if q not in warning], edition, language))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]
     # The section's amounts are key facts for officials: given when asked about, and always when

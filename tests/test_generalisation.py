@@ -110,6 +110,38 @@ def test_split_questions():
     assert split_questions("Comment financer des petits déjeuners et des repas ?") == [
         "Comment financer des petits déjeuners et des repas ?"]
     assert len(split_questions("Who runs workshop 2? And what does the State pay?")) == 2
+    # a question word after a preposition opens a second question when a clause follows…
+    assert split_questions("Where were the first conferences held, and with how many départements did the "
+                           "State sign agreements?") == ["Where were the first conferences held",
+                                                         "with how many départements did the State sign agreements?"]
+    # …not a bare complement, nor a clause whose subject is in the first part
+    assert len(split_questions("Vers quelle autorité l'envoyer et à quel numéro ?")) == 1
+    assert len(split_questions("Which green number do I call and from what time is it staffed?")) == 1
+
+
+def test_a_detail_the_best_section_lacks_comes_from_the_runner_up(assistant):
+    a = assistant.ask("Depuis quand l'obligation de formation des jeunes de 16 à 18 ans s'applique-t-elle ?")
+    assert "septembre 2020" in first_line(a)
+    assert {"Introduction", "Atelier n°4"} <= set(cited(a))
+
+
+@pytest.mark.parametrize("question, language, absent", [
+    ("Roughly how many elected officials attended the 7 July 2021 conference?", "en", "This number is not given"),
+    ("Combien d'élus ont assisté à la conférence du 7 juillet 2021, à peu près ?", "fr", "Ce nombre ne figure pas"),
+])
+def test_an_asked_figure_the_guide_does_not_give_is_said_to_be_missing(assistant, question, language, absent):
+    a = assistant.ask(question)
+    assert first_line(a).startswith(absent)
+    assert not re.search(r"Answer: \d|Réponse du guide", a.answer)  # no date or link taken for the count
+
+
+@pytest.mark.parametrize("question", [
+    "Combien y a-t-il de points accueil écoute jeunes en Occitanie ?",  # « écoute » asks no cost
+    "Combien de PAEJ y a-t-il en Occitanie ?",
+])
+def test_a_count_is_not_an_amount(assistant, question):
+    a = assistant.ask(question)
+    assert "20 PAEJ" in first_line(a) and "montant" not in a.answer.lower()
 
 
 def test_an_excluded_place_is_not_cited(assistant):
@@ -209,6 +241,8 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("Has the canteen scheme been renewed, or was it scrapped?", "en"),
     ("Did the solidarity grocery project ever get off the ground?", "en"),
     ("L'aide aux points conseil budget a-t-elle été reconduite ?", "fr"),
+    ("Depuis le webinaire, l'association a-t-elle ouvert une antenne ?", "fr"),
+    ("L'Etat a-t-il prévu de prolonger le financement des points conseil budget ?", "fr"),
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
