@@ -14,7 +14,8 @@ from typing import Protocol
 import numpy as np
 
 from guide_assistant.assistant import conditions
-from guide_assistant.assistant.details import Detail, extract_details
+from guide_assistant.details import (AMOUNT, EMAIL, PHONE, TIME, WEB_URL, Detail, extract_details, phone_value,
+                                     printed)
 from guide_assistant.assistant.lexical import Translate, tokenize
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.assistant.scope import Edition
@@ -85,7 +86,6 @@ ASKS: list[tuple[str, re.Pattern]] = [
                              r"can (?:we|i|he|she|they) (?:apply|benefit|receive))\b", re.I)),
     ("person", WHO_WORDS),
 ]
-_TIME = re.compile(r"\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}:\d{2}\b|\b(?:à )?(?:midi|minuit)\b")
 _NUMBER = re.compile(r"\d")
 _NUMBER_RUN = re.compile(r"\d+(?:[  .,]\d+)*")
 # Numbers that do not count things: years ("créée en 2011"), and durations, ages and percentages,
@@ -149,7 +149,7 @@ def claimed_amounts(question: str) -> list[Detail]:
 def without_details(text: str, durations: bool = True) -> str:
     """`text` with its phone numbers, URLs, amounts and times blanked (and, with `durations`,
     its years, durations, ages and percentages): what is left of its numbers may count things."""
-    for pattern in (facts.PHONE, facts.URL, facts.AMOUNT, _TIME) + ((_NOT_COUNT,) if durations else ()):
+    for pattern in (PHONE, WEB_URL, AMOUNT, TIME) + ((_NOT_COUNT,) if durations else ()):
         text = pattern.sub(" ", text)
     for date in (d.text for d in extract_details(text, dates=True) if d.kind == "date"):
         text = text.replace(date, " ")  # "lundi 28 juin" counts nothing
@@ -164,8 +164,8 @@ def count_numbers(text: str) -> list[str]:
 
 def has_figure(sentence: str) -> bool:
     """The sentence states an amount, a date, a time or another number (a phone number aside)."""
-    return bool(facts.AMOUNT.search(sentence) or _TIME.search(sentence)
-                or _NUMBER.search(facts.PHONE.sub("", facts.URL.sub("", sentence))))
+    return bool(AMOUNT.search(sentence) or TIME.search(sentence)
+                or _NUMBER.search(PHONE.sub("", WEB_URL.sub("", sentence))))
 
 
 class Answerer(Protocol):
@@ -220,9 +220,9 @@ class ExtractiveAnswerer:
         scores = []
         for s, v in zip(sents, vecs):
             score = float(v @ qvec) + 0.03 * len(qtok & set(tokenize(s)))
-            if money and facts.AMOUNT.search(s):
+            if money and AMOUNT.search(s):
                 score += 0.08
-            if contact and (facts.PHONE.search(s) or facts.EMAIL.search(s) or re.search(r"contact", s, re.I)):
+            if contact and (PHONE.search(s) or EMAIL.search(s) or re.search(r"contact", s, re.I)):
                 score += 0.08
             scores.append(score)
         return [sents[i] for i in np.argsort(scores)[::-1]]
@@ -401,7 +401,7 @@ def phone_warning(question: str, section: Section, language: str) -> str:
     """The phone half of `premise_warning`: a number of the question that is none of the
     section's (digits compared, spaces and dots aside)."""
     asked = [d for d in extract_details(question) if d.kind == "phone"]
-    given = {c.value: re.sub(r"\D", "", c.value) for c in section.contacts if c.kind == "phone"}
+    given = {c.value: phone_value(c.value) for c in section.contacts if c.kind == "phone"}
     if not given or all(d.value in given.values() for d in asked):
         return ""
     phones = ", ".join(given)
@@ -444,23 +444,23 @@ _CONDITION_WORDS = re.compile(r"\b([ée]ligibles?|applicable|r[ée]serv[ée]e?s?
                               r"accord[ée]e? (?:sur \w+ ans )?aux|ouverte?s? [àa]|peuvent b[ée]n[ée]ficier)\b", re.I)
 # The details that answer each kind of question, as printed in a sentence.
 ASKED_DETAILS: dict[str, Callable[[str], list[str]]] = {
-    "amount": lambda s: [m.group().strip() for m in facts.AMOUNT.finditer(s)],
-    "phone": lambda s: facts.PHONE.findall(s),
-    "email": lambda s: facts.EMAIL.findall(s),
-    "url": lambda s: facts.URL.findall(s),
-    "time": lambda s: [m.group().strip() for m in _TIME.finditer(s)],
+    "amount": lambda s: printed(s, "amount"),
+    "phone": lambda s: printed(s, "phone"),
+    "email": lambda s: printed(s, "email"),
+    "url": lambda s: WEB_URL.findall(s),
+    "time": lambda s: [m.group().strip() for m in TIME.finditer(s)],
     "person": lambda s: [m.strip() for m in PERSON.findall(s)],
     "share": lambda s: re.findall(r"\d+(?:,\d+)?\s?%", s),
     "count": lambda s: [m.group().strip() for m in _ROUGH_COUNT.finditer(s)] + count_numbers(s),
     "date": lambda s: [d.text for d in extract_details(s, dates=True) if d.kind == "date"]
-    + [m.group().strip() for m in _TIME.finditer(s)],
+    + [m.group().strip() for m in TIME.finditer(s)],
 }
 # Whether a sentence carries the asked kind of detail: it has one of ASKED_DETAILS; a count is any
 # number but a phone's, and a site may be written without its scheme ("www.…", "….gouv.fr").
 DETAILS: dict[str, Callable[[str], bool]] = {kind: (lambda s, find=find: bool(find(s)))
                                              for kind, find in ASKED_DETAILS.items()} | {
-    "count": lambda s: bool(_NUMBER.search(facts.PHONE.sub("", s)) or _ROUGH_COUNT.search(s)),
-    "url": lambda s: bool(facts.URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
+    "count": lambda s: bool(_NUMBER.search(PHONE.sub("", s)) or _ROUGH_COUNT.search(s)),
+    "url": lambda s: bool(WEB_URL.search(s) or re.search(r"\bwww\.|\.(fr|org|gouv|com)\b", s)),
     "condition": lambda s: bool(conditions.bounds(s) or _CONDITION_WORDS.search(s)),
 }
 
@@ -527,7 +527,7 @@ def key_facts(sentence: str, kind: str | None = None) -> str:
     if asked_only:
         return ", ".join(dict.fromkeys(asked_only))
     found = [d.text for d in extract_details(sentence, dates=True, quantities=True)]
-    rest = facts.PHONE.sub(" ", facts.URL.sub(" ", sentence))
+    rest = PHONE.sub(" ", WEB_URL.sub(" ", sentence))
     found += [n for n in _FIGURE.findall(rest) if not any(n in f for f in found)]
     found += re.findall(r"\b[A-Z]{2,}[a-z]?\b", sentence)
     return ", ".join(dict.fromkeys(found))

@@ -13,19 +13,18 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from guide_assistant.assistant.details import parse_number
+from guide_assistant.details import INTEGER, parse_number
 
-_N = r"\d{1,3}(?:[  .]\d{3})+|\d+"
 # The quantities a condition bounds, and how a question writes them: a commune's population, a
 # person's age.
 _UNITS = {"inhabitants": r"habitants|inhabitants|r[ée]sidents|residents|people|personnes|[âa]mes",
           "years": r"ans|years?(?: old)?|an"}
 _UNIT = "|".join(_UNITS.values())
-_QUANTITY = re.compile(rf"(?<![\d.,])(?P<n>{_N})\s?(?P<unit>{_UNIT})\b", re.I)
+_QUANTITY = re.compile(rf"(?<![\d.,])(?P<n>{INTEGER})\s?(?P<unit>{_UNIT})\b", re.I)
 _UPPER = r"moins de|au plus|jusqu'[àa]|inf[ée]rieure? [àa]|under|fewer than|less than|at most|up to|below"
 _LOWER = r"plus de|au moins|sup[ée]rieure? [àa]|over|more than|at least|above"
-_BOUND = re.compile(rf"\b(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))\s+(?P<n>{_N})\s?(?P<unit>{_UNIT})\b"
-                    rf"|\b(?:de|from|between) (?P<lo>{_N}) (?:[àa]|to|and) (?P<hi>{_N})\s?(?P<unit2>{_UNIT})\b", re.I)
+_BOUND = re.compile(rf"\b(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))\s+(?P<n>{INTEGER})\s?(?P<unit>{_UNIT})\b"
+                    rf"|\b(?:de|from|between) (?P<lo>{INTEGER}) (?:[àa]|to|and) (?P<hi>{INTEGER})\s?(?P<unit2>{_UNIT})\b", re.I)
 
 
 @dataclass(frozen=True)

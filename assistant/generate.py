@@ -38,7 +38,7 @@ from guide_assistant.assistant.answer import (
     premise_warning,
     sentence_pages,
 )
-from guide_assistant.assistant.details import Evidence, extract_details
+from guide_assistant.details import Evidence, extract_details
 from guide_assistant.assistant.lexical import Translate, tokenize
 from guide_assistant.assistant.prefix_states import PrefixStates
 from guide_assistant.assistant.retrieval import SectionHit

@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 from tqdm import tqdm
 
+from guide_assistant.atomic import atomic_open, write_atomic
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.records import Record
 
@@ -239,9 +239,7 @@ def _sidecar_matches(path: Path, model: BundledModel) -> bool:
 def _write_sidecar(path: Path, digest: str) -> None:
     st = path.stat()
     record = {"sha256": digest, "size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "file": path.name}
-    tmp = _sidecar(path).with_name(_sidecar(path).name + ".tmp")
-    tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    os.replace(tmp, _sidecar(path))
+    write_atomic(_sidecar(path), json.dumps(record) + "\n")
 
 
 # --------------------------------------------------------------------------- ensure_model
@@ -341,28 +339,21 @@ def _join(model: BundledModel, parts: list[PartFile], final: Path, progress: boo
         )
 
     t0 = time.perf_counter()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{model.file_name}.", suffix=".tmp", dir=final.parent)
-    tmp = Path(tmp_name)
-    try:  # OSError (disk full, I/O) is turned into ModelProvisionError by ensure_model
-        h = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, tqdm(
-            total=model.size_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-            desc=f"join {model.name}", disable=not progress, leave=False,
-        ) as bar:
-            for part in parts:
-                with open(part.path, "rb") as src:
-                    while block := src.read(_CHUNK_BYTES):
-                        out.write(block)
-                        h.update(block)
-                        bar.update(len(block))
-            out.flush()
-            os.fsync(out.fileno())
+    # OSError (disk full, I/O) is turned into ModelProvisionError by ensure_model
+    h = hashlib.sha256()
+    with atomic_open(final, "wb") as out, tqdm(
+        total=model.size_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+        desc=f"join {model.name}", disable=not progress, leave=False,
+    ) as bar:
+        for part in parts:
+            with open(part.path, "rb") as src:
+                while block := src.read(_CHUNK_BYTES):
+                    out.write(block)
+                    h.update(block)
+                    bar.update(len(block))
         digest = h.hexdigest()
-        if digest != model.sha256:
+        if digest != model.sha256:  # raised inside the block: the temporary file is removed
             raise ModelProvisionError(_corruption_message(model, parts, digest))
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
     _write_sidecar(final, digest)
     log.info("joined %d parts of %s into %s (%d bytes) in %.1f s",
              len(parts), model.name, final, model.size_bytes, time.perf_counter() - t0)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
+
+from guide_assistant.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +127,12 @@ class PrefixStates:
         return True
 
     def _save(self, path: Path, target: list[int]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tokens = (self._api.llama_token * len(target))(*target)
-        if self._api.llama_state_save_file(self.llama.ctx, str(tmp).encode(), tokens, len(target)):
-            os.replace(tmp, path)
-            log.info("saved prefix state %s (%d tokens, %.1f MB)", path.name, len(target), path.stat().st_size / 1e6)
-        else:
-            tmp.unlink(missing_ok=True)
-            log.warning("Could not save prefix state %s; it will be evaluated again next time.", path.name)
+        try:
+            with atomic_path(path) as tmp:
+                if not self._api.llama_state_save_file(self.llama.ctx, str(tmp).encode(), tokens, len(target)):
+                    raise OSError(f"llama.cpp could not write {tmp}")
+        except OSError as exc:
+            log.warning("Could not save prefix state %s (%s); it will be evaluated again next time.", path.name, exc)
+            return
+        log.info("saved prefix state %s (%d tokens, %.1f MB)", path.name, len(target), path.stat().st_size / 1e6)

@@ -24,7 +24,7 @@ import re
 import bm25s
 import numpy as np
 
-from guide_assistant.assistant.details import Detail, Evidence, extract_details, nfkc
+from guide_assistant.details import Detail, Evidence, extract_details, nfkc
 from guide_assistant.assistant.lexical import Translate, tokenize
 
 # Where a sentence's clauses part: ";", a comma followed by a space (not "1,30"), and the

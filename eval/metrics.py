@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from guide_assistant.assistant.details import Detail, Evidence, extract_details, parse_number  # noqa: F401 (re-exported)
+from guide_assistant.details import Detail, Evidence, extract_details, nfkc
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.records import Answer, Language, Turn
 
@@ -161,13 +161,12 @@ _WS = re.compile(r"\s+")
 _EURO_SPACE = re.compile(r" ?€ ?")
 # "15 000", "1 234 567": 1-3 digits then space-separated groups of exactly 3 digits.
 _DIGIT_GROUPS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 
 
 def normalize_text(text: str) -> str:
     """Matching form of a text (see the module docstring): NFKC, case-folded, whitespace
     collapsed (NBSP and narrow NBSP included), no space around "€", "15 000" -> "15000"."""
-    t = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    t = nfkc(text).casefold()
     t = _WS.sub(" ", t).strip()
     t = _EURO_SPACE.sub("€", t)
     return _DIGIT_GROUPS.sub(lambda m: m.group(0).replace(" ", ""), t)
@@ -450,25 +449,15 @@ def body_language(answer_text: str) -> Literal["fr", "en"]:
 
 
 GUIDE_YEAR = "2021"
-# A euro amount: digits (spaces, dots, commas inside) then "€"/"euro(s)", possibly through
-# "millions d'"/"milliards de"; or "€" then digits.
-_EURO_AMOUNT = re.compile(
-    r"\d(?:[\d .,]*\d)?\s*(?:(?:millions?|milliards?|billions?|mds?|k)\s*(?:d'\s*|de\s+|of\s+)?)?(?:€|euros?\b)"
-    r"|€\s*\d",
-    re.IGNORECASE,
-)
 _YEAR = re.compile(rf"(?<!\d){GUIDE_YEAR}(?!\d)")
 
 
 def amount_lines(answer_text: str, question: str = "") -> list[str]:
-    """The lines of the answer that state a euro amount, other than lines whose every amount
-    comes from the question (a heading that repeats it)."""
-    def norm(text: str) -> str:
-        return unicodedata.normalize("NFKC", text).translate(_FOLD_APOSTROPHES)
-
-    asked = {m.group(0) for m in _EURO_AMOUNT.finditer(norm(question))}
-    return [ln for ln in norm(answer_text).splitlines()
-            if any(m.group(0) not in asked for m in _EURO_AMOUNT.finditer(ln))]
+    """The lines of the answer that state a euro amount (`details.AMOUNT`), other than lines
+    whose every amount, by value, comes from the question (a heading that repeats it)."""
+    asked = {d.value for d in extract_details(question) if d.kind == "amount"}
+    return [ln for ln in answer_text.splitlines()
+            if any(d.kind == "amount" and d.value not in asked for d in extract_details(ln))]
 
 
 def dated(answer_text: str, question: str = "") -> bool | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
 import time
 from contextlib import closing
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from guide_assistant.atomic import write_atomic
 
 REASONS = ("wrong contact", "wrong amount", "wrong workshop", "incomplete", "other")
 VERDICTS = ("correct", "incorrect", "incomplete")
@@ -172,12 +173,9 @@ class ReviewStore:
 
 
 def append_jsonl_atomic(path: Path, record: dict) -> None:
-    """Append one JSON line by rewriting the file through a temporary file and a rename."""
+    """Append one JSON line by rewriting the file atomically (see `atomic.atomic_path`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     if old and not old.endswith("\n"):
         old += "\n"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(old + json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, old + json.dumps(record, ensure_ascii=False) + "\n")

@@ -66,6 +66,7 @@ from typing import Any
 from tqdm import tqdm
 
 from guide_assistant.assistant.retrieval import group_sections
+from guide_assistant.atomic import fsync_dir
 from guide_assistant.config import AnswerSettings, Settings
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.eval import metrics
@@ -509,6 +510,7 @@ def run_eval(
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         (tmp / "metrics.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.rename(run_dir)
+        fsync_dir(run_dir.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     partial.unlink(missing_ok=True)

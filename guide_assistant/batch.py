@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from tqdm import tqdm
 
+from guide_assistant.atomic import atomic_open
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.records import Turn
 
@@ -70,13 +71,10 @@ def read_batch(path: Path) -> list[BatchItem]:
 
 
 def write_jsonl_atomic(path: Path, records: list[dict]) -> None:
-    """Write records as JSON Lines via a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as f:
+    """Write records as JSON Lines, atomically (see `atomic.atomic_path`)."""
+    with atomic_open(path) as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    tmp.replace(path)
 
 
 def partial_path(out: Path) -> Path:

@@ -24,6 +24,7 @@ from llama_index.core.schema import TextNode
 from llama_index.vector_stores.faiss import FaissVectorStore
 from pydantic import TypeAdapter
 
+from guide_assistant.atomic import fsync_dir
 from guide_assistant.config import Settings
 from guide_assistant.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from guide_assistant.index.embedders import BundledEmbedding, get_embedder
@@ -124,6 +125,7 @@ def _write_atomically(index_dir: Path, write) -> None:
             index_dir.rename(old)
         try:
             tmp.rename(index_dir)
+            fsync_dir(index_dir.parent)
         except OSError:
             if old.exists() and not index_dir.exists():
                 old.rename(index_dir)

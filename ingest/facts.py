@@ -8,18 +8,9 @@ from __future__ import annotations
 
 import re
 
+from guide_assistant.details import printed
 from guide_assistant.records import Contact, Funding, Speaker
 
-PHONE = re.compile(r"(?<![\d,.])(?:0\s?800(?:\s?\d{3}){2}|0\d(?:[ .]?\d{2}){4})(?![\d,])")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-URL = re.compile(r"https?://[^\s<>\"«»]+")
-# An amount: digits (with French thousands spaces/dots and decimal comma) then € or euro(s),
-# or "N milliards d'€". Source: the guide's own spellings ("1,30 €", "15 000€", "300€",
-# "2 000 euros", "7 milliards d'€").
-AMOUNT = re.compile(
-    r"(?<![\w,.])\d{1,3}(?:[  .]\d{3})*(?:,\d+)?\s?(?:milliards?\s+d['’]\s?€|€|euros?\b)",
-    re.IGNORECASE,
-)
 _ROLE_HEADER = re.compile(r"^(Animat(?:eur|rice)s?|Intervenant(?:e)?s?|Participant(?:e)?s?)\s*:\s*$", re.I)
 _END_SPEAKERS = re.compile(r"^(Pour (?:aller plus loin|en savoir plus))\s*:?", re.I)
 _NAME_LINE = re.compile(
@@ -146,12 +137,9 @@ def contacts(sentence_list: list[str]) -> list[Contact]:
             out.append(Contact(kind=kind, value=value, context=context))
 
     for s in sentence_list:
-        for m in PHONE.finditer(s):
-            add("phone", m.group(), s)
-        for m in EMAIL.finditer(s):
-            add("email", m.group(), s)
-        for m in URL.finditer(s):
-            add("url", m.group().rstrip(".,;)"), s)
+        for kind in ("phone", "email", "url"):
+            for value in printed(s, kind):
+                add(kind, value, s)
         if _CONTACT_WORDS.search(s):
             add("organisation", s, s)
     return out
@@ -159,8 +147,4 @@ def contacts(sentence_list: list[str]) -> list[Contact]:
 
 def funding(sentence_list: list[str]) -> list[Funding]:
     """Sentences stating an amount in euros, with the amounts as printed."""
-    return [
-        Funding(sentence=s, amounts=[m.group().strip() for m in AMOUNT.finditer(s)])
-        for s in sentence_list
-        if AMOUNT.search(s)
-    ]
+    return [Funding(sentence=s, amounts=amounts) for s in sentence_list if (amounts := printed(s, "amount"))]

@@ -52,9 +52,7 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -69,6 +67,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 from pypdf import PdfReader
 
+from guide_assistant.atomic import write_atomic
 from guide_assistant.ingest.clean import normalise
 from guide_assistant.ingest.links import Link, normalise_url
 from guide_assistant.records import Record
@@ -186,24 +185,6 @@ def url_key(url: str) -> str:
 def now_iso() -> str:
     """Current UTC time, ISO 8601, to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename.
-
-    Raises OSError when the folder is not writable (the temporary file is removed).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def sniff_kind(data: bytes, content_type: str = "", name: str = "") -> Kind | None:
@@ -437,7 +418,7 @@ class Manifest:
     def write(self) -> None:
         """Rewrite the manifest atomically (one JSON object per line, UTF-8)."""
         lines = [item if isinstance(item, str) else json.dumps(item, ensure_ascii=False) for item in self.items]
-        atomic_write(self.path, ("\n".join(lines) + "\n").encode("utf-8"))
+        write_atomic(self.path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def is_saved_by_organiser(entry: dict) -> bool:
@@ -744,8 +725,8 @@ def _store(pages_dir: Path, link: Link, outcome: _Outcome, old: dict, attempt: s
     fetched = outcome.fetched
     key = url_key(link.url)
     raw_name, text_name = f"{key}.{fetched.kind}", f"{key}.txt"
-    atomic_write(pages_dir / raw_name, fetched.data)
-    atomic_write(pages_dir / text_name, outcome.text.encode("utf-8"))
+    write_atomic(pages_dir / raw_name, fetched.data)
+    write_atomic(pages_dir / text_name, outcome.text.encode("utf-8"))
     stale = old.get("file")
     if stale and stale != raw_name and old.get("origin") == "fetched" and Path(stale).name == stale:
         (pages_dir / stale).unlink(missing_ok=True)  # the page changed from HTML to PDF or back
@@ -830,7 +811,7 @@ def load_saved_pages(pages_dir: Path = DEFAULT_PAGES_DIR, links: Iterable[Link] 
                 continue
             title = entry.get("title") or title
             text_name = f"{url_key(url)}.txt"
-            atomic_write(pages_dir / text_name, text.encode("utf-8"))
+            write_atomic(pages_dir / text_name, text.encode("utf-8"))
             named.add(text_name)
             mtime = datetime.fromtimestamp(raw_path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
             entry.update({"sha256": sha, "title": title, "text_file": text_name,

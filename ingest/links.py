@@ -2,7 +2,7 @@
 
 Two sources, merged:
 
-* **text** — URLs printed in a section's cleaned text (`facts.URL`; the cleaning already joins
+* **text** — URLs printed in a section's cleaned text (`details.WEB_URL`; the cleaning already joins
   URLs wrapped at a hyphen), plus bare domains printed after the word "site"-style pointers
   ("site logement.gouv.fr"), which become ``https://<domain>/``. E-mail domains are not links.
 * **annotation** — the PDF's link annotations (``/Annots`` entries with ``/Subtype /Link`` and an
@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 
 from guide_assistant.ingest.clean import normalise
-from guide_assistant.ingest.facts import URL
+from guide_assistant.details import WEB_URL
 from guide_assistant.records import Section
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def _squash(text: str) -> str:
 def _line_anchor(lines: list[str], k: int, printed: str) -> str:
     rest = lines[k].replace(printed, " ").strip(" :–-\t")
     rest = re.sub(r"\s+", " ", rest)
-    if len(rest.split()) < MIN_ANCHOR_WORDS and k > 0 and not URL.search(lines[k - 1]):
+    if len(rest.split()) < MIN_ANCHOR_WORDS and k > 0 and not WEB_URL.search(lines[k - 1]):
         rest = f"{lines[k - 1].strip()} {rest}".strip(" :–-")
     return rest
 
@@ -149,7 +149,7 @@ def text_links(section: Section, *, bare_domains: bool = True) -> list[_Found]:
     for k, line in enumerate(lines):
         page = section.line_pages[k] if k < len(section.line_pages) else section.pages[0]
         rest = line
-        for m in URL.finditer(line):
+        for m in WEB_URL.finditer(line):
             url = normalise_url(m.group())
             rest = rest.replace(m.group(), " ")
             if url:
@@ -308,7 +308,7 @@ def annotation_links(pdf_path: Path, sections: list[Section]) -> list[_Found]:
             if not url:
                 continue
             anchor = _anchor_in_rect(lines, rect) if rect else ""
-            if anchor and (normalise_url(anchor) or _squash(anchor) in _squash(raw) or URL.match(anchor)):
+            if anchor and (normalise_url(anchor) or _squash(anchor) in _squash(raw) or WEB_URL.match(anchor)):
                 anchor = ""  # the anchor is the URL itself (or a piece of it)
             section = citing_section(candidates, number, rect, lines, anchor, url)
             found.append(_Found(url, section.label, number, anchor, "annotation"))

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from guide_assistant.assistant.details import extract_details
+from guide_assistant.details import extract_details
 from guide_assistant.assistant.retrieval import group_sections
 from guide_assistant.assistant.generate import (
     Draft,

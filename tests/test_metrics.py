@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from guide_assistant.details import Detail, extract_details, parse_number
 from guide_assistant.eval.metrics import (
-    Detail,
     EvalItem,
     EvalSetError,
     ItemScore,
@@ -17,7 +17,6 @@ from guide_assistant.eval.metrics import (
     citation_hit,
     citation_precision,
     dated,
-    extract_details,
     fact_recall,
     false_refusal_rate,
     forbidden_found,
@@ -28,7 +27,6 @@ from guide_assistant.eval.metrics import (
     limit_stated,
     load_eval_set,
     own_words,
-    parse_number,
     percentile,
     reciprocal_rank,
     refusal_correct,
