@@ -127,6 +127,10 @@ class AppSettings(_Stage):
     runs_dir: Path = Field(Path("eval/runs"), description="where `guide-assistant eval` writes its runs")
     candidates_file: Path = Field(Path("eval/candidates.jsonl"),
                                   description="candidate eval items made from thumbs-down feedback")
+    review_user: str = Field("", description="organisers' login name for the Revue page, served at /revue "
+                             "behind a login; empty: the Revue is not served at all")
+    review_password_env: str = Field("GUIDE_ASSISTANT_REVIEW_PASSWORD", description="environment variable "
+                                     "holding that login's password (at least 12 characters; there is no default)")
 
 
 class Settings(BaseSettings):

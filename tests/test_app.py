@@ -35,11 +35,11 @@ def app_url(index_dir, tmp_path_factory):
         if key in AppSettings.model_fields:
             app[key] = str(value)
     settings = make_settings(index_dir, app=app)
-    demo = launch(settings, block=False)
+    server = launch(settings, block=False)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield server.url
     finally:
-        demo.close()
+        server.close()
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +67,16 @@ def text_of(content) -> str:
     return message_text(content)
 
 
-def test_api_lists_the_endpoints(client):
+def test_api_lists_the_chat_endpoints_only(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert "/ask" in endpoints and "/respond" in endpoints
+    assert set(endpoints) == {"/ask", "/respond", "/feedback"}  # no export, review or candidate
+
+
+def test_without_a_login_the_revue_is_not_served(client, app_url):
+    for route in ("revue/", "revue/gradio_api/info", "revue/config"):
+        assert httpx.get(app_url + route, timeout=30).status_code == 404, route
+    info = httpx.get(app_url + "gradio_api/info", timeout=30).json()
+    assert not {"/export", "/review", "/candidate"} & set(info["named_endpoints"])
 
 
 def test_ask_returns_public_json(client):
