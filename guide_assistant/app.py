@@ -3,7 +3,8 @@ and links that open the guide PDF at the cited page. The organisers' Revue is an
 (`review_tab.py`), mounted on the same server at /revue behind a login, or not at all.
 
 The assistant (embedder + index) loads once per process, in a background thread, while the
-page shows a status line; every session shares it.
+page shows a status line; every session shares it. Chat requests are answered concurrently
+(`app.concurrency`); the local model's calls take turns (`assistant.generate.GENERATION_LOCK`).
 """
 
 from __future__ import annotations
@@ -279,7 +280,7 @@ def build_server(holder: AssistantHolder, store: ReviewStore, login: ReviewLogin
                             auth_message="Revue des réponses : réservée aux organisateurs.", **page)
         log.info("The Revue page is served at /revue for the login %r.", login.user)
     chat = build_app(holder, store)
-    chat.queue(default_concurrency_limit=1)
+    chat.queue(default_concurrency_limit=settings.app.concurrency)
     # Gradio's file cache is one folder for both apps: the Revue's CSV export lands there. The chat
     # makes no file and takes no upload, so it serves none from it (only the guide's PDF).
     gr.mount_gradio_app(server, chat, path="/", allowed_paths=[str(Path(settings.ingest.corpus_dir).resolve())],

@@ -131,6 +131,9 @@ class AppSettings(_Stage):
                              "behind a login; empty: the Revue is not served at all")
     review_password_env: str = Field("GUIDE_ASSISTANT_REVIEW_PASSWORD", description="environment variable "
                                      "holding that login's password (at least 12 characters; there is no default)")
+    concurrency: int = Field(16, ge=1, le=32, description="chat requests answered at once (more wait in the "
+                             "queue); the local model's calls take turns whatever this is (Gradio runs at most "
+                             "40 worker threads)")
 
 
 class Settings(BaseSettings):
