@@ -71,7 +71,10 @@ MIN_GROUNDED = {"fr": 0.4, "en": 0.15}
 # A sentence agreeing with the question ("Oui", "Yes, the figure is correct"): dropped when the
 # question states an amount the guide contradicts.
 AFFIRM = re.compile(r"^(oui|yes|effectivement|indeed)\b|\b(correct|exact|confirm|c'est bien|that's right)", re.I)
-GENERATION_LOCK = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
+# One model call at a time: a llama.cpp context is not thread-safe, and the chat answers requests in
+# several threads (app.concurrency). Every call of the local model (judgement, generation, condensing,
+# prefix states) holds it; retrieval and extractive answers never take it.
+GENERATION_LOCK = threading.Lock()
 # A sentence about the prompt rather than the answer ("the source mentions…", "sources numérotées").
 META = re.compile(r"\bsources?\b|\bnumérot|\bnumbered\b", re.I)
 SUPPORT_OVERLAP = 0.3  # share of an answer's words a section must hold to be cited for it
@@ -160,9 +163,9 @@ def save_section_states(llm: LLM, states: PrefixStates | None, sections: list[Se
     for k, section in enumerate(sections if states else []):
         sources = [lead_source(section, lead_chars)]
         prefix, _ = fixed_prefix(llm, section_messages("answer_user", "fr", "?", sources), sources)
-        with GENERATION_LOCK:
+        with GENERATION_LOCK:  # the key tokenises with the model too
             how = states.ensure(prefix)
-        keep.add(states.key(prefix))
+            keep.add(states.key(prefix))
         counts[how] = counts.get(how, 0) + 1
         if progress:
             progress(k + 1, len(sections))

@@ -1,8 +1,10 @@
 """The chat page (Gradio): French interface, example questions, answers with a sources panel
-and links that open the guide PDF at the cited page.
+and links that open the guide PDF at the cited page. The organisers' Revue is another Gradio app
+(`review_tab.py`), mounted on the same server at /revue behind a login, or not at all.
 
 The assistant (embedder + index) loads once per process, in a background thread, while the
-page shows a status line; every session shares it.
+page shows a status line; every session shares it. Chat requests are answered concurrently
+(`app.concurrency`); the local model's calls take turns (`assistant.generate.GENERATION_LOCK`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import gradio as gr
+from fastapi import FastAPI
 
 from guide_assistant.assistant.service import Assistant
-from guide_assistant.config import Settings
+from guide_assistant.config import AppSettings, Settings
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.eval.review_store import REASONS, ReviewStore
 from guide_assistant.records import Answer, Turn
-from guide_assistant.review_tab import build_review_tab, record_feedback
+from guide_assistant.review_login import ReviewLogin, how_to_enable, review_login
+from guide_assistant.review_tab import build_review_app, record_feedback
+from guide_assistant.server import PageServer
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,7 @@ EXAMPLES = [
     "How can my town help people in debt?",
 ]
 DRAFT_NOTE = "*Réponse en cours de rédaction, puis vérification des chiffres et contacts…*"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "10kb"  # the page takes no file: Gradio's upload route would otherwise take 30 MB from anyone
 # Gradio writes <html lang="en"> (and again after loading, from the browser's locale): the page is
 # French, so that screen readers read it with a French voice.
@@ -156,8 +162,8 @@ def on_like(store: ReviewStore, messages: list[dict], reason: str | None, commen
 
 
 def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
-    """The Blocks app. API endpoints: `/respond` (chat), `/ask` (one question → JSON),
-    `/feedback` (rate an answer), and the review tab's `/review`, `/candidate`, `/export`."""
+    """The chat's Blocks app. API endpoints: `/respond` (chat), `/ask` (one question → JSON),
+    `/feedback` (rate an answer, bounded sizes); nothing of the Revue (see `build_review_app`)."""
     settings = holder.settings
 
     def respond(message: str, messages: list[dict]):
@@ -203,7 +209,7 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
     with gr.Blocks(title="Assistant du guide des élus", analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n{INTRO}")
         status = gr.Markdown(holder.status)
-        with gr.Tab("Chat"):
+        with gr.Column():
             chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=("Like", "Dislike"))
             box = gr.Textbox(label="Votre question",
                              placeholder="Ex. : Comment financer des petits déjeuners à l'école ?")
@@ -223,9 +229,6 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
                 return on_like(store, messages, why, note, data)
 
             chatbot.like(like, [chatbot, reason, comment], fb_status, api_visibility="private")
-        with gr.Tab("Revue"):
-            build_review_tab(store, settings.app.runs_dir, settings.app.candidates_file,
-                             labels=lambda: [] if holder.assistant is None else list(holder.assistant.index.sections))
         timer = gr.Timer(1.0)
         timer.tick(lambda: (holder.status, gr.Timer(active=not holder.done)), outputs=[status, timer],
                    api_visibility="private")
@@ -243,17 +246,59 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
     return demo
 
 
-def launch(settings: Settings, block: bool = True) -> gr.Blocks:
-    """Start the chat page on settings.app.host:port (127.0.0.1 by default)."""
-    if settings.app.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("The page is bound to %s, beyond this machine: its Revue tab (officials' feedback, the CSV "
-                    "export, candidate eval items) has no login and is open to anyone who can reach it. Put it "
-                    "behind an authenticating proxy, or bind 127.0.0.1.", settings.app.host)
+def section_labels(holder: AssistantHolder) -> list[str]:
+    """The guide's section labels once the index is loaded (none before)."""
+    return [] if holder.assistant is None else list(holder.assistant.index.sections)
+
+
+def announce(app: AppSettings, login: ReviewLogin | None) -> None:
+    """Log, once, what the page serves to whom: without a Revue login, how to enable it (a
+    warning naming the open chat when bound beyond this machine); with one beyond this machine,
+    that its password travels in clear unless an HTTPS proxy stands in front."""
+    exposed = app.host not in LOOPBACK
+    if login is None and exposed:
+        log.warning("The page is bound to %s, beyond this machine, WITHOUT a Revue login: the chat and its "
+                    "feedback are open to anyone who can reach port %d. %s", app.host, app.port, how_to_enable(app))
+    elif login is None:
+        log.warning("%s", how_to_enable(app))
+    elif exposed:
+        log.warning("The page is bound to %s, beyond this machine: the Revue's password travels in clear over "
+                    "HTTP unless an HTTPS proxy stands in front of port %d.", app.host, app.port)
+
+
+def build_server(holder: AssistantHolder, store: ReviewStore, login: ReviewLogin | None) -> FastAPI:
+    """One FastAPI app: the Revue at /revue behind `login` (not mounted without one), then the
+    chat at "/"."""
+    settings = holder.settings
+    server = FastAPI()
+    page = {"show_error": True, "head": FRENCH_PAGE, "max_file_size": MAX_UPLOAD}
+    if login is not None:
+        revue = build_review_app(store, settings.app.runs_dir, settings.app.candidates_file,
+                                 labels=lambda: section_labels(holder))
+        revue.queue(default_concurrency_limit=1)  # one writer at a time on the review files
+        gr.mount_gradio_app(server, revue, path="/revue", auth=login.check,
+                            auth_message="Revue des réponses : réservée aux organisateurs.", **page)
+        log.info("The Revue page is served at /revue for the login %r.", login.user)
+    chat = build_app(holder, store)
+    chat.queue(default_concurrency_limit=settings.app.concurrency)
+    # Gradio's file cache is one folder for both apps: the Revue's CSV export lands there. The chat
+    # makes no file and takes no upload, so it serves none from it (only the guide's PDF).
+    gr.mount_gradio_app(server, chat, path="/", allowed_paths=[str(Path(settings.ingest.corpus_dir).resolve())],
+                        blocked_paths=[chat.GRADIO_CACHE], **page)
+    return server
+
+
+def launch(settings: Settings, block: bool = True) -> PageServer:
+    """Serve the chat page on settings.app.host:port (127.0.0.1 by default), and the Revue at
+    /revue when a login is configured. With `block`, serve until interrupted; else return the
+    started server (its `close()` stops it). Raises ReviewLoginError for a Revue user without a
+    usable password, ServerStartError when the port cannot be bound."""
+    login = review_login(settings.app)
+    announce(settings.app, login)
     holder = AssistantHolder(settings).start()
-    demo = build_app(holder, ReviewStore(settings.app.review_db))
-    demo.queue(default_concurrency_limit=1)
-    demo.launch(server_name=settings.app.host, server_port=settings.app.port, share=False,
-                allowed_paths=[str(Path(settings.ingest.corpus_dir).resolve())], prevent_thread_lock=not block,
-                show_error=True, quiet=not block, head=FRENCH_PAGE,
-                max_file_size=MAX_UPLOAD)
-    return demo
+    server = PageServer(build_server(holder, ReviewStore(settings.app.review_db), login),
+                        settings.app.host, settings.app.port, quiet=not block)
+    if block:
+        server.run()
+        return server
+    return server.start()

@@ -127,6 +127,13 @@ class AppSettings(_Stage):
     runs_dir: Path = Field(Path("eval/runs"), description="where `guide-assistant eval` writes its runs")
     candidates_file: Path = Field(Path("eval/candidates.jsonl"),
                                   description="candidate eval items made from thumbs-down feedback")
+    review_user: str = Field("", description="organisers' login name for the Revue page, served at /revue "
+                             "behind a login; empty: the Revue is not served at all")
+    review_password_env: str = Field("GUIDE_ASSISTANT_REVIEW_PASSWORD", description="environment variable "
+                                     "holding that login's password (at least 12 characters; there is no default)")
+    concurrency: int = Field(16, ge=1, le=32, description="chat requests answered at once (more wait in the "
+                             "queue); the local model's calls take turns whatever this is (Gradio runs at most "
+                             "40 worker threads)")
 
 
 class Settings(BaseSettings):

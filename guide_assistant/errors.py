@@ -31,3 +31,7 @@ class EmbedderError(GuideAssistantError):
 
 class IndexWriteError(GuideAssistantError):
     """The index could not be written (disk full, no permission); the previous index is kept."""
+
+
+class ReviewLoginError(GuideAssistantError):
+    """The Revue login is configured without a usable password."""

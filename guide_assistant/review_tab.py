@@ -1,6 +1,7 @@
-"""The "Revue" tab of the chat page: organisers review the answers of an eval run, read the
-officials' feedback, turn a thumbs-down into a candidate eval item, and export everything as CSV.
-Storage: `eval/review_store.py` (SQLite)."""
+"""The Revue page, served apart from the chat at /revue behind the organisers' login
+(`review_login.py`): organisers review the answers of an eval run, read the officials' feedback,
+turn a thumbs-down into a candidate eval item, and export everything as CSV. Storage:
+`eval/review_store.py` (SQLite)."""
 
 from __future__ import annotations
 
@@ -131,4 +132,13 @@ def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, label
     export.click(lambda: export_file(store), outputs=csv_file, api_name="export")
 
 
-__all__ = ["build_review_tab", "record_feedback", "REASONS"]
+def build_review_app(store: ReviewStore, runs_dir: Path, candidates: Path, labels: Callable[[], list[str]]) -> gr.Blocks:
+    """The Revue page as its own Blocks app (to mount behind a login; the chat app carries none
+    of its endpoints). API endpoints: `/review`, `/candidate`, `/export`."""
+    with gr.Blocks(title="Revue — Assistant du guide des élus", analytics_enabled=False) as revue:
+        gr.Markdown("## Revue des réponses (organisateurs)")
+        build_review_tab(store, runs_dir, candidates, labels)
+    return revue
+
+
+__all__ = ["build_review_app", "record_feedback", "REASONS"]

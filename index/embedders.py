@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -51,11 +52,16 @@ class BundledEmbedding(BaseEmbedding):
     refusal_thresholds: dict[str, float] = {"fr": 0.0, "en": 0.0}
     _model: Any = PrivateAttr(default=None)
     _query_cache: dict = PrivateAttr(default_factory=dict)
+    # the chat answers requests in several threads: the lazy load and the cache take this lock
+    # (the encoding itself runs outside it)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def model(self) -> Any:
         if self._model is None:
-            self._model = self._load()
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
         return self._model
 
     def _load(self) -> Any:  # pragma: no cover - abstract
@@ -69,11 +75,16 @@ class BundledEmbedding(BaseEmbedding):
 
     def _get_query_embedding(self, query: str) -> list[float]:
         # The retriever and the answer step embed the same question: keep the last few.
-        if query not in self._query_cache:
-            if len(self._query_cache) >= QUERY_CACHE_SIZE:
+        with self._lock:
+            cached = self._query_cache.get(query)
+        if cached is not None:
+            return cached
+        vector = _normalised(self._encode([query], True))[0]
+        with self._lock:
+            if query not in self._query_cache and len(self._query_cache) >= QUERY_CACHE_SIZE:
                 self._query_cache.pop(next(iter(self._query_cache)))
-            self._query_cache[query] = _normalised(self._encode([query], True))[0]
-        return self._query_cache[query]
+            self._query_cache[query] = vector
+        return vector
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return _normalised(self._encode([text], False))[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from conftest import GUIDE, make_settings
 
 BREAKFAST = "Comment financer des petits déjeuners à l'école ?"
+SLOW = "Qui contacter pour la cantine à 1 € ?"
 READY_TIMEOUT_S = 120
 
 
@@ -35,11 +37,11 @@ def app_url(index_dir, tmp_path_factory):
         if key in AppSettings.model_fields:
             app[key] = str(value)
     settings = make_settings(index_dir, app=app)
-    demo = launch(settings, block=False)
+    server = launch(settings, block=False)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield server.url
     finally:
-        demo.close()
+        server.close()
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +69,16 @@ def text_of(content) -> str:
     return message_text(content)
 
 
-def test_api_lists_the_endpoints(client):
+def test_api_lists_the_chat_endpoints_only(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert "/ask" in endpoints and "/respond" in endpoints
+    assert set(endpoints) == {"/ask", "/respond", "/feedback"}  # no export, review or candidate
+
+
+def test_without_a_login_the_revue_is_not_served(client, app_url):
+    for route in ("revue/", "revue/gradio_api/info", "revue/config"):
+        assert httpx.get(app_url + route, timeout=30).status_code == 404, route
+    info = httpx.get(app_url + "gradio_api/info", timeout=30).json()
+    assert not {"/export", "/review", "/candidate"} & set(info["named_endpoints"])
 
 
 def test_ask_returns_public_json(client):
@@ -129,6 +138,35 @@ def test_respond_refusal_has_no_sources(client):
     messages, sources, _ = client.predict("Quel est le montant du RSA ?", [], api_name="/respond")
     assert "eric.pelisson@occitanie.gouv.fr" in text_of(messages[-1]["content"])
     assert sources == "*Aucune source : le guide ne couvre pas cette question.*"
+
+
+def test_a_slow_answer_does_not_hold_up_the_others(client, app_url, monkeypatch):
+    # the slow answer's work (the local model's, in production) is stood in for by a wait: what is
+    # under test is the page's queue, which used to answer one request at a time
+    from gradio_client import Client
+
+    from guide_assistant.assistant.service import Assistant
+
+    started, release, real = threading.Event(), threading.Event(), Assistant.ask_stream
+
+    def ask_stream(self, question, history=None):
+        if question == SLOW:
+            started.set()
+            release.wait(60)
+        yield from real(self, question, history)
+
+    monkeypatch.setattr(Assistant, "ask_stream", ask_stream)
+    slow = Client(app_url, verbose=False).submit(SLOW, [], api_name="/respond")
+    try:
+        assert started.wait(30)
+        t0 = time.monotonic()
+        messages, _, _ = client.predict(BREAKFAST, [], api_name="/respond")
+        assert time.monotonic() - t0 < 10 and "1,30 €" in text_of(messages[-1]["content"])
+        assert not slow.done()
+    finally:
+        release.set()
+    messages, _, _ = slow.result(timeout=60)
+    assert text_of(messages[0]["content"]) == SLOW
 
 
 def test_file_route_serves_only_the_corpus(client, app_url):

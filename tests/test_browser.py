@@ -44,7 +44,7 @@ def open_page(browser, client):
 def test_thumbs_down_with_reason_is_stored(index_dir, tmp_path, browser):
     from guide_assistant.eval.review_store import ReviewStore
 
-    demo, client = start_app(index_dir, tmp_path)
+    server, client = start_app(index_dir, tmp_path)
     try:
         wait, box = open_page(browser, client)
         box.send_keys("Qui contacter pour la cantine à 1 € ?")
@@ -60,12 +60,12 @@ def test_thumbs_down_with_reason_is_stored(index_dir, tmp_path, browser):
         assert rows[0]["question"] == "Qui contacter pour la cantine à 1 € ?"
         assert "05 49 37 56 30" in rows[0]["answer"]
     finally:
-        demo.close()
+        server.close()
         time.sleep(0.5)
 
 
 def test_html_typed_in_a_question_is_shown_not_run_and_errors_are_in_view(index_dir, tmp_path, browser):
-    demo, client = start_app(index_dir, tmp_path)
+    server, client = start_app(index_dir, tmp_path)
     try:
         wait, box = open_page(browser, client)
         assert browser.execute_script("return document.documentElement.lang") == "fr"
@@ -84,5 +84,5 @@ def test_html_typed_in_a_question_is_shown_not_run_and_errors_are_in_view(index_
         wait.until(lambda d: "Erreur : La question fait" in d.find_element(By.CSS_SELECTOR, "body").text)
         assert browser.find_element(By.CSS_SELECTOR, "textarea").get_attribute("value").strip() == long_question.strip()
     finally:
-        demo.close()
+        server.close()
         time.sleep(0.5)

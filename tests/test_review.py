@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conftest import make_settings
@@ -37,28 +38,47 @@ def review_dir(tmp_path_factory) -> Path:
     return root
 
 
-def start_app(index_dir, review_dir):
-    """Launch the real app on a free loopback port; returns (demo, ready gradio client)."""
+REVIEW_USER = "organisatrice"
+PASSWORD_ENV = "GUIDE_ASSISTANT_TEST_REVIEW_PASSWORD"  # the tests' own variable, set with monkeypatch
+PASSWORD = "pas-de-mot-de-passe-par-défaut"
+
+
+def start_app(index_dir, review_dir, login: bool = False):
+    """Launch the real app on a free loopback port, with the Revue login when `login` (its
+    password must then be in PASSWORD_ENV); returns (server, ready gradio client of the chat)."""
     from gradio_client import Client
 
     from guide_assistant.app import launch
 
     port = free_port()
-    settings = make_settings(index_dir, app={
-        "host": "127.0.0.1", "port": port, "review_db": str(review_dir / "review.sqlite3"),
-        "runs_dir": str(review_dir / "runs"), "candidates_file": str(review_dir / "candidates.jsonl")})
-    demo = launch(settings, block=False)
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    app = {"host": "127.0.0.1", "port": port, "review_db": str(review_dir / "review.sqlite3"),
+           "runs_dir": str(review_dir / "runs"), "candidates_file": str(review_dir / "candidates.jsonl")}
+    if login:
+        app |= {"review_user": REVIEW_USER, "review_password_env": PASSWORD_ENV}
+    server = launch(make_settings(index_dir, app=app), block=False)
+    client = Client(server.url, verbose=False)
     deadline = time.monotonic() + 120
     while True:
         try:
             client.predict("atelier 1", api_name="/ask")
-            return demo, client
+            return server, client
         except Exception:
             if time.monotonic() > deadline:
-                demo.close()
+                server.close()
                 raise
             time.sleep(1)
+
+
+def revue_client(server, password: str = PASSWORD, **kwargs):
+    """A gradio client of the Revue app, logged in as REVIEW_USER with `password`."""
+    from gradio_client import Client
+
+    return Client(server.url + "revue/", auth=(REVIEW_USER, password), verbose=False, **kwargs)
+
+
+@pytest.fixture
+def password_env(monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
 
 def exported_rows(client) -> list[dict]:
@@ -66,10 +86,11 @@ def exported_rows(client) -> list[dict]:
     return list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
 
 
-def test_review_and_feedback_survive_a_restart(index_dir, review_dir):
-    demo, client = start_app(index_dir, review_dir)
+def test_review_and_feedback_survive_a_restart(index_dir, review_dir, password_env):
+    server, client = start_app(index_dir, review_dir, login=True)
     try:
-        status, table = client.predict(RUN, "q002", "incomplete", "manque l'e-mail", api_name="/review")
+        revue = revue_client(server)
+        status, table = revue.predict(RUN, "q002", "incomplete", "manque l'e-mail", api_name="/review")
         assert "q002" in status and "incomplete" in status
         assert ["q002", "contact", "en"] == table["data"][1][:3] and table["data"][1][-1] == "incomplete"
         fid = client.predict("Qui contacter pour la cantine ?", "Appelez le 05 11 22 33 44.", "down",
@@ -78,13 +99,14 @@ def test_review_and_feedback_survive_a_restart(index_dir, review_dir):
         with pytest.raises(Exception, match="comment"):  # bounded sizes: a 1 MB comment is not stored
             client.predict("q", "a", "down", "other", "x" * 1_000_000, api_name="/feedback")
         with pytest.raises(Exception):  # a run item that does not exist is refused
-            client.predict(RUN, "q999", "correct", "", api_name="/review")
+            revue.predict(RUN, "q999", "correct", "", api_name="/review")
     finally:
-        demo.close()
+        server.close()
 
-    demo, client = start_app(index_dir, review_dir)  # a new app on the same files
+    server, client = start_app(index_dir, review_dir, login=True)  # a new app on the same files
     try:
-        rows = exported_rows(client)
+        revue = revue_client(server)
+        rows = exported_rows(revue)
         reviews = [r for r in rows if r["table"] == "review"]
         feedback = [r for r in rows if r["table"] == "feedback"]
         assert [(r["item_id"], r["verdict"], r["comment"]) for r in reviews] == [("q002", "incomplete",
@@ -92,14 +114,67 @@ def test_review_and_feedback_survive_a_restart(index_dir, review_dir):
         assert feedback[0]["rating"] == "down" and feedback[0]["reason"] == "wrong contact"
         assert len(feedback) == 1
 
-        status, _ = client.predict(fid, "Atelier n°1", "05 49 37 56 30", api_name="/candidate")
+        status, _ = revue.predict(fid, "Atelier n°1", "05 49 37 56 30", api_name="/candidate")
         assert "cand-" in status
         lines = (review_dir / "candidates.jsonl").read_text(encoding="utf-8").splitlines()
         item = json.loads(lines[-1])
         assert item["question"] == "Qui contacter pour la cantine ?"
         assert item["expected_sources"] == ["Atelier n°1"] and item["must_contain"] == [["05 49 37 56 30"]]
     finally:
-        demo.close()
+        server.close()
+
+
+def test_the_revue_demands_its_login_and_the_chat_exposes_none_of_it(index_dir, review_dir, password_env):
+    from gradio_client import Client
+
+    server, client = start_app(index_dir, review_dir, login=True)
+    try:
+        base = server.url.rstrip("/")
+        # without the login: no page, no API listing, no event, whatever the route
+        page = httpx.get(base + "/revue/", timeout=30)
+        assert "auth_required" in page.text and "Exporter avis" not in page.text  # the login form only
+        for route in ("/revue/gradio_api/info", "/revue/config"):
+            assert httpx.get(base + route, timeout=30).status_code == 401, route
+        joined = httpx.post(base + "/revue/gradio_api/queue/join", timeout=30,
+                            json={"data": [], "fn_index": 0, "session_hash": "x"})
+        assert joined.status_code == 401
+        with pytest.raises(Exception):
+            Client(base + "/revue/", verbose=False)
+        with pytest.raises(Exception):
+            revue_client(server, password="mauvais-mot-de-passe")
+        # with it: the export works, and its file is served by the Revue only
+        revue = revue_client(server, download_files=False)
+        export = revue.predict(api_name="/export")
+        assert export["path"].endswith("revue.csv")
+        assert httpx.get(base + "/gradio_api/file=" + export["path"], timeout=30).status_code in (403, 404)
+        assert httpx.get(base + "/revue/gradio_api/file=" + export["path"], timeout=30).status_code in (401, 403)
+        # the chat's public API lists and runs none of the Revue's functions
+        named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        assert set(named) == {"/respond", "/ask", "/feedback"}
+        for api_name in ("/export", "/review", "/candidate"):
+            with pytest.raises(Exception):
+                client.predict(api_name=api_name)
+    finally:
+        server.close()
+
+
+def test_a_revue_user_without_a_password_is_refused(monkeypatch):
+    from guide_assistant.config import AppSettings
+    from guide_assistant.errors import ReviewLoginError
+    from guide_assistant.review_login import review_login
+
+    app = AppSettings(review_user=REVIEW_USER, review_password_env=PASSWORD_ENV)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    with pytest.raises(ReviewLoginError, match="unset"):
+        review_login(app)
+    monkeypatch.setenv(PASSWORD_ENV, "court")
+    with pytest.raises(ReviewLoginError, match="too short"):
+        review_login(app)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    login = review_login(app)
+    assert login.check(REVIEW_USER, PASSWORD) and not login.check(REVIEW_USER, PASSWORD + "x")
+    assert not login.check("intrus", PASSWORD) and PASSWORD not in repr(login)
+    assert review_login(AppSettings()) is None  # no user: no Revue, whatever the environment
 
 
 def test_a_thumbs_up_cannot_become_a_candidate(index_dir, review_dir, tmp_path):
