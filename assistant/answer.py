@@ -292,12 +292,13 @@ class ExtractiveAnswerer:
 
     def gives_asked(self, question: str, section: Section) -> bool:
         """Whether some sentence of `section` carries the detail the question asks for (see
-        ABSENT_KINDS): a number of what it counts, an amount, a date, a time or a share it does
-        not itself state. True for the other kinds (contacts are in the contact card)."""
+        ABSENT_KINDS): a count, an amount, a date, a time or a share it does not itself state.
+        True for the other kinds (contacts are in the contact card)."""
         kind = asked(question)
-        if kind not in ABSENT_KINDS or (kind == "amount" and not MONEY_WORDS.search(re.sub(r"\bcombien\b", " ", question, flags=re.I))):
-            return True  # a bare "combien" may ask for a count as well as an amount
-        if ASKED_DETAILS[kind](question):  # "Is the State still paying 1,30 €…?" asks about a figure it states
+        # a bare "combien" may ask for a count as well as an amount: only money words make it one
+        unsure = kind == "amount" and not MONEY_WORDS.search(re.sub(r"\bcombien\b", " ", question, flags=re.I))
+        # "Is the State still paying 1,30 €…?" asks about a figure it states, not for another one
+        if kind not in ABSENT_KINDS or unsure or ASKED_DETAILS[kind](question):
             return True
         sents = self.sentence_vectors.get(section.label, ([], None))[0]
         return any(new_detail(kind, s, question) for s in sents)
