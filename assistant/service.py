@@ -26,17 +26,12 @@ from guide_assistant.assistant.retrieval import (HybridRetriever, SectionHit, gr
 from guide_assistant.assistant.scope import Limits, ScopeReader, edition
 from guide_assistant.config import LlmSettings, Settings
 from guide_assistant.errors import QuestionError
+from guide_assistant.instructions import OVERRIDE
 from guide_assistant.index.store import LoadedIndex, open_index
 from guide_assistant.records import Answer, Section, Turn
 
 log = logging.getLogger(__name__)
 
-INSTRUCTIONS = re.compile(
-    r"ignore[sz]? (all |your |tes |vos |les |previous |prior )*(instructions|consignes|r[èe]gles|rules)|"
-    r"oublie[sz]? (le guide|tes|vos)|system prompt|prompt syst[èe]me|system override|"
-    r"do what it says|fais ce qu'il dit|you are now|tu es maintenant|jailbreak",
-    re.I,
-)
 CONJUNCTION = re.compile(r"\s(?:et|and)\s(?=(?:l[ae']|les|the|des|du|de la|pour|for)\b)", re.I)
 PERSONAL_DATA = re.compile(
     r"adresse (personnelle|priv[ée]e|perso|du domicile)|num[ée]ro (personnel|priv[ée]|perso)|"
@@ -219,7 +214,7 @@ class Assistant:
         q = check_question(question, a.max_question_chars)
         language = detect_language(q)
         for reason, applies in (("language", language == "other"), ("personal", PERSONAL_DATA.search(q)),
-                                ("instructions", INSTRUCTIONS.search(q))):
+                                ("instructions", OVERRIDE.search(q))):
             if applies:
                 yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
                 return

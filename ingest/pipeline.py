@@ -13,6 +13,7 @@ from guide_assistant.ingest.fetch import LinkedPage, load_saved_pages
 from guide_assistant.ingest.links import Link, discover_links
 from guide_assistant.ingest.pdf import RawPdf, read_corpus
 from guide_assistant.ingest.sections import ROLES, Line, RawSection, split_sections
+from guide_assistant.instructions import without_orders
 from guide_assistant.records import Section
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,14 @@ class IngestedCorpus(BaseModel):
 
 
 def to_record(source: str, raw: RawSection) -> Section:
-    """Attach the extracted facts to a raw section."""
-    sents = facts.sentences(raw.text)
+    """Attach the extracted facts to a raw section. Sentences giving orders to an assistant
+    (instructions.gives_orders) are removed first, with a warning: a document is data, so they
+    reach no record, chunk, quote or prompt."""
+    text, removed = without_orders(raw.text, facts.sentences(raw.text))
+    for sentence in removed:
+        log.warning("%s, %s: a sentence giving orders to an assistant is not indexed: %.120s",
+                    source, raw.label, sentence)
+    sents = facts.sentences(text)
     return Section(
         source=source,
         label=raw.label,
@@ -47,7 +54,7 @@ def to_record(source: str, raw: RawSection) -> Section:
         speakers=facts.speakers(raw.text),
         contacts=facts.contacts(sents),
         funding=facts.funding(sents),
-        text=raw.text,
+        text=text,
         line_pages=[ln.page for ln in raw.lines],
     )
 
