@@ -386,10 +386,11 @@ def premise_warning(question: str, section: Section, language: str, edition: Edi
 def amount_warning(question: str, section: Section, language: str, edition: Edition | None) -> str:
     """The amount half of `premise_warning`."""
     # values as details.extract_details reads them: both decimal marks, thousands separators and
-    # multipliers ("€1.30" = "1,30 €", "15 000€" = "15.000 €", "7 milliards d'€")
-    asked = {d.value for d in extract_details(question) if d.kind == "amount"}
+    # multipliers ("€1.30" = "1,30 €", "15 000€" = "15.000 €", "7 milliards d'€"); an amount that
+    # names a scheme ("la cantine à 1 €") is no claim about this section's amounts
+    claimed = {d.value for d in claimed_amounts(question)}
     given = {d.value for f in section.funding for d in extract_details(f.sentence) if d.kind == "amount"}
-    wrong = asked - given
+    wrong = claimed - given
     if not wrong or not given:
         return ""
     amounts = " ".join(dated_quote(f.sentence, edition, language) for f in section.funding)

@@ -610,3 +610,11 @@ def test_a_runaway_history_is_read_from_its_recent_turns_only(assistant):
     assert kept[-2:] == [Turn(role=t.role, content=t.content[:limits.max_history_turn_chars]) for t in real]
     question = "Et leur adresse e-mail ?"
     assert assistant.ask(question, forged).answer == assistant.ask(question, real).answer
+
+
+def test_an_amount_naming_a_scheme_is_no_claim_to_correct(assistant):
+    a = assistant.ask("Les petits déjeuners à l'école sont-ils financés par l'État comme la cantine à 1 € ?")
+    assert "Atelier n°2" in cited(a)
+    assert "n'est pas celui du guide" not in a.answer
+    b = assistant.ask("L'État paie bien 2 € par petit déjeuner ?")
+    assert first_line(b).startswith("Attention") and "1,30" in first_line(b)
