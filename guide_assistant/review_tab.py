@@ -131,7 +131,8 @@ def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, label
     # hidden until there is a file: Gradio's empty file box is a <div aria-label> without a role,
     # which screen readers may not announce (axe-core: aria-prohibited-attr, serious)
     csv_file = gr.File(label="CSV", visible=False)
-    export.click(lambda: gr.File(export_file(store), visible=True), outputs=csv_file, api_name="export")
+    export.click(lambda: export_file(store), outputs=csv_file, api_name="export").then(
+        lambda: gr.File(visible=True), outputs=csv_file, api_visibility="private")
 
 
 def build_review_app(store: ReviewStore, runs_dir: Path, candidates: Path, labels: Callable[[], list[str]]) -> gr.Blocks:
