@@ -39,11 +39,21 @@ DRAFT_NOTE = "*Réponse en cours de rédaction, puis vérification des chiffres 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_UPLOAD = "10kb"  # the page takes no file: Gradio's upload route would otherwise take 30 MB from anyone
 # Gradio writes <html lang="en"> (and again after loading, from the browser's locale): the page is
-# French, so that screen readers read it with a French voice.
+# French, so that screen readers read it with a French voice. `FrenchPages` puts this script, and a
+# <title>, into every HTML page of the server, the Revue's login form included (Gradio adds a
+# Blocks' `head` only once logged in).
 FRENCH_PAGE = ("<script>(() => { const root = document.documentElement;"
                " const fr = () => { if (root.lang !== 'fr') root.lang = 'fr'; }; fr();"
                " new MutationObserver(fr).observe(root, {attributes: true, attributeFilter: ['lang']}); })();"
                "</script>")
+# Accessibility (axe-core audit, tests/test_accessibility.py). White on the default theme's orange
+# primary button (#f97316) has a contrast of 2.8:1; orange-700 gives 5.2:1 (WCAG AA asks 4.5:1).
+THEME = gr.themes.Default().set(button_primary_background_fill="*primary_700",
+                                button_primary_background_fill_hover="*primary_800",
+                                button_primary_background_fill_dark="*primary_700",
+                                button_primary_background_fill_hover_dark="*primary_800")
+# Gradio's footer links (API, "Built with Gradio", runs, settings) are light grey on white (1.9:1).
+PAGE_CSS = "footer a, footer button { color: #4b5563 !important; }"
 TITLE = "Assistant du guide des élus — Stratégie nationale de prévention et de lutte contre la pauvreté"
 INTRO = ("Posez une question sur le guide de la conférence régionale du 7 juillet 2021 (Occitanie). "
          "Chaque réponse cite l'atelier et la page du guide. *Questions in English are answered in English.*")
@@ -207,10 +217,12 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
         return record_feedback(store, question, answer, rating, reason or None, comment)
 
     with gr.Blocks(title="Assistant du guide des élus", analytics_enabled=False) as demo:
-        gr.Markdown(f"## {TITLE}\n{INTRO}")
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
         status = gr.Markdown(holder.status)
         with gr.Column():
-            chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=("Like", "Dislike"))
+            # no "share" button: it posts to a hosting site's discussions (not offline) and has no name
+            chatbot = gr.Chatbot(label="Conversation", height=460, feedback_options=("Like", "Dislike"),
+                                 buttons=["copy", "copy_all"])
             box = gr.Textbox(label="Votre question",
                              placeholder="Ex. : Comment financer des petits déjeuners à l'école ?")
             with gr.Row():
@@ -266,12 +278,55 @@ def announce(app: AppSettings, login: ReviewLogin | None) -> None:
                     "HTTP unless an HTTPS proxy stands in front of port %d.", app.host, app.port)
 
 
+class FrenchPages:
+    """ASGI middleware: each HTML page the server sends gets FRENCH_PAGE (lang="fr") and, when it
+    has none, a <title> right after <head>. Other responses (API, events, files) pass untouched."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+        title = "Revue — Assistant du guide des élus" if scope["path"].startswith("/revue") else TITLE
+        start: dict = {}
+        body: list[bytes] = []
+
+        async def rewrite(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", []))
+                if not headers.get(b"content-type", b"").startswith(b"text/html") or b"content-encoding" in headers:
+                    start = {}
+                    await send(message)
+                else:
+                    start = message
+                return
+            if not start or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = b"".join(body).decode("utf-8")
+            head = FRENCH_PAGE if "<title" in page.split("</head>")[0] else \
+                f"<title>{html.escape(title)}</title>{FRENCH_PAGE}"
+            page = page.replace("<head>", "<head>" + head, 1).encode("utf-8")
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send(start | {"headers": headers + [(b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, rewrite)
+
+
 def build_server(holder: AssistantHolder, store: ReviewStore, login: ReviewLogin | None) -> FastAPI:
     """One FastAPI app: the Revue at /revue behind `login` (not mounted without one), then the
     chat at "/"."""
     settings = holder.settings
     server = FastAPI()
-    page = {"show_error": True, "head": FRENCH_PAGE, "max_file_size": MAX_UPLOAD}
+    server.add_middleware(FrenchPages)
+    page = {"show_error": True, "max_file_size": MAX_UPLOAD, "theme": THEME, "css": PAGE_CSS}
     if login is not None:
         revue = build_review_app(store, settings.app.runs_dir, settings.app.candidates_file,
                                  labels=lambda: section_labels(holder))

@@ -84,7 +84,7 @@ def export_file(store: ReviewStore) -> str:
 def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, labels: Callable[[], list[str]]) -> None:
     """The tab's components and events (call inside a gr.Blocks / gr.Tab context).
     `labels()` gives the guide's section labels once the index is loaded."""
-    gr.Markdown("### Réponses d'une évaluation\nChoisissez une exécution de `guide-assistant eval`, puis "
+    gr.Markdown("## Réponses d'une évaluation\nChoisissez une exécution de `guide-assistant eval`, puis "
                 "notez une réponse : correcte, incorrecte ou incomplète.")
     with gr.Row():
         run = gr.Dropdown(list_runs(runs_dir), label="Exécution", value=None, allow_custom_value=False)
@@ -102,7 +102,7 @@ def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, label
     save.click(lambda r, i, v, c: (save_review(runs_dir, store, r, i.strip(), v, c), run_table(runs_dir, store, r)),
                [run, item, verdict, comment], [status, table], api_name="review")
 
-    gr.Markdown("### Avis des élus sur les réponses du chat")
+    gr.Markdown("## Avis des élus sur les réponses du chat")
     fb = gr.Dataframe(headers=FEEDBACK_COLUMNS, value=lambda: feedback_table(store), label="Avis", wrap=True,
                       interactive=False)
     reload_fb = gr.Button("Actualiser les avis")
@@ -126,17 +126,20 @@ def build_review_tab(store: ReviewStore, runs_dir: Path, candidates: Path, label
         return f"Candidate ajoutée : `{json.dumps(item, ensure_ascii=False)}`", feedback_table(store)
 
     to_cand.click(candidate, [fb_id, source, fact], [cand_status, fb], api_name="candidate")
-    gr.Markdown("### Export")
+    gr.Markdown("## Export")
     export = gr.Button("Exporter avis et revues (CSV)")
-    csv_file = gr.File(label="CSV")
-    export.click(lambda: export_file(store), outputs=csv_file, api_name="export")
+    # hidden until there is a file: Gradio's empty file box is a <div aria-label> without a role,
+    # which screen readers may not announce (axe-core: aria-prohibited-attr, serious)
+    csv_file = gr.File(label="CSV", visible=False)
+    export.click(lambda: export_file(store), outputs=csv_file, api_name="export").then(
+        lambda: gr.File(visible=True), outputs=csv_file, api_visibility="private")
 
 
 def build_review_app(store: ReviewStore, runs_dir: Path, candidates: Path, labels: Callable[[], list[str]]) -> gr.Blocks:
     """The Revue page as its own Blocks app (to mount behind a login; the chat app carries none
     of its endpoints). API endpoints: `/review`, `/candidate`, `/export`."""
     with gr.Blocks(title="Revue — Assistant du guide des élus", analytics_enabled=False) as revue:
-        gr.Markdown("## Revue des réponses (organisateurs)")
+        gr.Markdown("# Revue des réponses (organisateurs)")
         build_review_tab(store, runs_dir, candidates, labels)
     return revue
 
