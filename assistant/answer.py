@@ -66,7 +66,8 @@ YES_NO = re.compile(r"^(?!.*\b(?:qui|quoi|quel(?:le)?s?|comment|combien|o[uù]|q
 ASKS: list[tuple[str, re.Pattern]] = [
     # "combien de PAEJ", "combien d'élus", "combien y a-t-il de points…" (not "combien de temps",
     # nor "combien coûte un repas de…")
-    ("count", re.compile(r"\b(how many|number of|nombre de|combien (?:y )?(?:\w+-t-(?:il|elle|on|ils|elles) )?d(?:e |')(?!temps)\w+(?! co[uû]t))",
+    # "the phone number of the agency" asks for a phone, not a count
+    ("count", re.compile(r"\b(how many|(?<!phone )(?<!telephone )(?<!contact )(?<!fax )number of|nombre de|combien (?:y )?(?:\w+-t-(?:il|elle|on|ils|elles) )?d(?:e |')(?!temps)\w+(?! co[uû]t))",
                          re.I)),
     ("time", re.compile(r"\b(([àa] )?quelle heure|what time|horaires?|when (does|do|will|is)\b.{0,40}\b(start|end|finish|begin|close)"
                         r"|quand (commence|d[ée]bute|se termine|finit|ferme))", re.I)),

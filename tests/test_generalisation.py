@@ -618,3 +618,8 @@ def test_an_amount_naming_a_scheme_is_no_claim_to_correct(assistant):
     assert "n'est pas celui du guide" not in a.answer
     b = assistant.ask("L'État paie bien 2 € par petit déjeuner ?")
     assert first_line(b).startswith("Attention") and "1,30" in first_line(b)
+
+
+def test_the_phone_number_of_an_agency_is_no_count(assistant):
+    a = assistant.ask("What's the phone number of the agency that handles the school canteen aid?")
+    assert ASP_PHONE in first_line(a) and "10.000" not in first_line(a)
