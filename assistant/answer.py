@@ -502,18 +502,12 @@ def per_unit_asked(sentence: str, question: str, translate: Translate | None = N
     return any(asked_units & set(tokenize(unit)) for unit in _PER_SENTENCE.findall(sentence))
 
 
-def counted_words(question: str, translate: Translate | None = None) -> set[str]:
-    """BM25 tokens of what a count question counts ("how many young people…": young, peopl, and
-    through `translate` the guide's jeun…); empty when it names nothing ("combien ?")."""
-    m = _COUNTED.search(question)
-    return {t for t in tokenize(m.group(1), translate) if not t.isdigit()} if m else set()
-
-
 def counts_asked(sentence: str, question: str, translate: Translate | None = None) -> bool:
     """The sentence gives a number, other than those the question states, followed within
     COUNTED_SPAN words by a word of what the question counts ("Dans notre région il existe 20
     PAEJ" for "how many PAEJ…"; not "de 12 à 25 ans")."""
-    counted = counted_words(question, translate)
+    m = _COUNTED.search(question)  # what is counted, and through `translate` the guide's words for it
+    counted = {t for t in tokenize(m.group(1), translate) if not t.isdigit()} if m else set()
     if not counted:
         return False
     stated = set(_NUMBER_RUN.findall(question))
