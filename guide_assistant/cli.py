@@ -117,6 +117,9 @@ def ask(
         if items is not None:
             partial = partial_path(out)
             try:
+                # the local model's section states first, with their own progress bar: saved once
+                # (minutes on a first run), they would otherwise stall the first questions unseen
+                assistant.warm(show_progress=sys.stderr.isatty())
                 records = run_batch(assistant, items, partial, show_progress=sys.stderr.isatty())
             except KeyboardInterrupt:
                 _fail(GuideAssistantError(f"Interrupted: the answers so far are in {partial}; "
