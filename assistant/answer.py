@@ -100,6 +100,10 @@ _ROUGH_COUNT = re.compile(r"\b(?:une? )?(?:dizaine|douzaine|quinzaine|vingtaine|
 # A question asking for an approximate count (French and English).
 _ROUGHLY = re.compile(r"\b(?:roughly|approximately|approx\.?|around|environ|[àa] peu pr[èe]s|grosso modo|"
                       r"en gros|ballpark)\b", re.I)
+# Negation in French and English ("ne … pas", "sans", "aucun", "no", "not", "without"): a count
+# of what has not happened is answered by a sentence that also denies.
+NEGATION = re.compile(r"\b(?:n'|ne\s)(?:\S+\s){1,3}?(?:pas|plus|jamais|aucun\w*|gu[èe]re)\b|\b(?:sans|aucun\w*|no|not|"
+                      r"without|none|never)\b|n't\b", re.I)
 # What a count question counts: the words after "how many", "combien de" ("combien de PAEJ",
 # "how many pilgrims"); a sentence giving a number of it leads ("il existe 20 PAEJ").
 _COUNTED = re.compile(r"\b(?:how many|number of|nombre d(?:e |')|combien d(?:e |'))\s*((?:[\w'-]+\s*){1,3})", re.I)
@@ -257,8 +261,11 @@ class ExtractiveAnswerer:
             values = {d.value for d in claimed}  # the sentence stating it leads
             lead = next((s for s in ranked[:LEAD_POOL] if values & {d.value for d in stated_amounts(s)}), None)
         else:  # a count: a number of what is counted first, else any number the question does not state
-            counted = next((s for s in ranked[:LEAD_POOL] if counts_asked(s, question, self.translate)), None) \
-                if kind == "count" else None
+            counting = [s for s in ranked[:LEAD_POOL] if counts_asked(s, question, self.translate)] \
+                if kind == "count" else []
+            # "how many … still have no social centre": the sentence that counts those without it
+            counted = next(iter([s for s in counting if NEGATION.search(s)] if NEGATION.search(question) else []
+                                + counting), None)
             if kind == "count" and _ROUGHLY.search(question):  # "roughly how many": the guide's rough count
                 counted = next((s for s in ranked if _ROUGH_COUNT.search(s)), counted)  # a short one ranks low
             found = [s for s in ranked[:LEAD_POOL] if new_detail(kind, s, question)] if kind else []
@@ -512,8 +519,9 @@ def counts_asked(sentence: str, question: str, translate: Translate | None = Non
         return False
     stated = set(_NUMBER_RUN.findall(question))
     text = without_details(sentence, durations=False)  # "15 000€ par structure" counts no structure
+    numbers = [*_NUMBER_RUN.finditer(text), *_ROUGH_COUNT.finditer(text)]  # "20 PAEJ", "une trentaine de quartiers"
     return any(n.group() not in stated and counted & set(tokenize(" ".join(text[n.end():].split()[:COUNTED_SPAN])))
-               for n in _NUMBER_RUN.finditer(text))
+               for n in numbers)
 
 
 def key_facts(sentence: str, kind: str | None = None) -> str:
@@ -554,6 +562,20 @@ def lead_line(language: str, section: Section, lead: str, edition: Edition | Non
     return f"Réponse du guide ({cite}) : {dated_quote(lead, edition, language)}"
 
 
+def age_line(question: str, language: str, sentence: str) -> str:
+    """The plain statement that the guide does not say what applies at the question's age, when
+    `sentence` (the lead, else the first quote) is about other ages (see conditions.ages_outside):
+    the pass Culture's « jeunes de 18 ans » quoted for "15 to 17 year olds"; "" otherwise."""
+    outside = conditions.ages_outside(question, sentence)
+    if not outside:
+        return ""
+    bound, asked_age = outside[0]
+    if language == "en":
+        return (f"The guide does not say what applies to « {asked_age} »: the passage below is about "
+                f"« {bound.text} » (in French).")
+    return f"Le guide ne dit pas ce qui vaut pour « {asked_age} » : le passage ci-dessous concerne « {bound.text} »."
+
+
 def absent_line(kind: str, language: str) -> str:
     """The plain statement that the guide does not give the asked detail."""
     what_fr, what_en = ABSENT_KINDS[kind]
@@ -578,8 +600,9 @@ def render_section(question: str, language: str, section: Section, lead: str | N
     kind = asked(question)
     lead_text = lead_line(language, section, lead, edition, kind) if lead else ""
     verdict = verdict_line(question, language, lead) if lead and kind in (None, "condition") else ""
+    ages = age_line(question, language, lead or quotes[0]) if primary and (lead or quotes) and not verdict else ""
     missing = absent_line(kind, language) if absent and kind in ABSENT_KINDS else ""
-    out = [warning, verdict, missing, lead_text, intro]  # a correction of the question comes first
+    out = [warning, verdict, ages, missing, lead_text, intro]  # a correction of the question comes first
     out.append(quote_block([q for q in quotes if q not in warning], edition, language))
     money_lines = [f.sentence for f in section.funding if f.sentence not in quotes and f.sentence != lead]
     # The section's amounts are key facts for officials: given when asked about, and always when

@@ -25,6 +25,19 @@ _UPPER = r"moins de|au plus|jusqu'[àa]|inf[ée]rieure? [àa]|under|fewer than|l
 _LOWER = r"plus de|au moins|sup[ée]rieure? [àa]|over|more than|at least|above"
 _BOUND = re.compile(rf"\b(?:(?P<upper>{_UPPER})|(?P<lower>{_LOWER}))\s+(?P<n>{INTEGER})\s?(?P<unit>{_UNIT})\b"
                     rf"|\b(?:de|from|between) (?P<lo>{INTEGER}) (?:[àa]|to|and) (?P<hi>{INTEGER})\s?(?P<unit2>{_UNIT})\b", re.I)
+# Ages as the guide writes who a scheme is for: one age after a noun of people ("jeunes de 18
+# ans", "18-year-olds"), a range ("16-18 ans", "12 à 25 ans", "15 to 17 year olds") or a lowest
+# age ("dès 18 ans"). Not a bare "de 3 ans", which is as often a duration ("conventions de 3 ans").
+_PEOPLE = (r"jeunes|enfants|adolescents|mineurs|[ée]l[èe]ves|personnes|adultes|femmes|hommes|filles|gar[çc]ons|"
+           r"young people|children|pupils|teenagers|people|adults")
+_AGE = re.compile(rf"\b(?:(?:{_PEOPLE})(?: [âa]g[ée]e?s)? de|aged) (?P<n>\d{{1,3}}) ?(?:ans|years?(?: old)?)\b"
+                  rf"|\b(?P<n2>\d{{1,3}})[- ]years?[- ]olds?\b"
+                  rf"|\b(?P<lo>\d{{1,3}}) ?(?:[-–]|to|[àa]) ?(?P<hi>\d{{1,3}}) ?(?:ans|[- ]years?(?:[- ]olds?)?)\b"
+                  rf"|\b(?:d[èe]s|[àa] partir de|from the age of|from age) (?P<from>\d{{1,3}}) ?(?:ans|years?)?\b", re.I)
+# A person's age as a question states it ("mon fils a 17 ans", "she is 19 years old"), not a
+# duration ("sur 3 ans", "il y a 10 ans", "for 3 years").
+_HAS_AGE = re.compile(r"(?<!\by )\b(?:a|ai|as|ont|is|am|are|was|turned|turns)\s+(?P<age>(?P<n>\d{1,3})\s?(?:ans|years? old))\b",
+                      re.I)
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,11 @@ class Bound:
 
     def excludes(self, value: Decimal) -> bool:
         return (self.low is not None and value < self.low) or (self.high is not None and value > self.high)
+
+    def overlaps(self, other: "Bound") -> bool:
+        """Some value lies within both bounds (open ends reach infinity)."""
+        return not ((self.high is not None and other.low is not None and other.low > self.high)
+                    or (self.low is not None and other.high is not None and other.high < self.low))
 
 
 def _unit(m: re.Match) -> str:
@@ -62,6 +80,28 @@ def bounds(sentence: str) -> list[Bound]:
     return out
 
 
+def age_bounds(text: str) -> list[Bound]:
+    """The ages `text` bounds: its `bounds` in years and the ages it says something is for
+    ("jeunes de 18 ans": 18-18; "12-25 ans": 12-25; "dès 18 ans": 18 and over)."""
+    taken = [m.span() for m in _BOUND.finditer(text)]
+    return [b for b in bounds(text) if b.unit == "years"] + \
+        [b for m, b in _ages(text) if not any(a <= m.start() < z for a, z in taken)]
+
+
+def _ages(text: str) -> list[tuple[re.Match, Bound]]:
+    """The ages `text` states as who something is for (see `_AGE`), each as a Bound in years."""
+    out = []
+    for m in _AGE.finditer(text):
+        if m.group("lo"):
+            low, high = Decimal(m.group("lo")), Decimal(m.group("hi"))
+        elif m.group("from"):
+            low, high = Decimal(m.group("from")), None
+        else:
+            low = high = Decimal(m.group("n") or m.group("n2"))
+        out.append((m, Bound("years", low, high, m.group().strip())))
+    return out
+
+
 def stated(question: str) -> list[tuple[str, Decimal, str]]:
     """(unit, value, as written) of each population or age the question states and does not
     itself bound ("15 000 habitants", "20 years old"; not "moins de 10 000 habitants", nor the
@@ -79,6 +119,16 @@ def failed(question: str, sentence: str) -> list[tuple[Bound, str]]:
     facts = stated(question)
     return [(b, text) for b in bounds(sentence) for unit, value, text in facts
             if unit == b.unit and b.excludes(value)]
+
+
+def ages_outside(question: str, sentence: str) -> list[tuple[Bound, str]]:
+    """Each age the sentence says something is for that none of the question's ages falls in,
+    with the question's age as written: [(jeunes de 18 ans, "15 to 17 year olds")] for "How
+    much pass Culture credit do 15 to 17 year olds get?" against « Le pass Culture permet aux
+    jeunes de 18 ans… »; [] when the question states no age, or one the sentence covers."""
+    asked = [b for b in age_bounds(question) if b.low is not None and b.high is not None] + \
+        [Bound("years", Decimal(m.group("n")), Decimal(m.group("n")), m.group("age")) for m in _HAS_AGE.finditer(question)]
+    return [(b, asked[0].text) for b in age_bounds(sentence) if asked and all(not b.overlaps(x) for x in asked)]
 
 
 def bounds_stated(question: str, sentence: str) -> bool:

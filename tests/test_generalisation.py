@@ -568,6 +568,27 @@ def test_a_figure_within_a_condition_gets_the_conditions_never_a_yes(assistant):
     assert "moins de 10.000 habitants" in first_line(a) or "péréquation" in first_line(a)
 
 
+@pytest.mark.parametrize("question, said", [
+    ("How much pass Culture credit do 15 to 17 year olds get?", "The guide does not say what applies to « 15 to 17 year olds »"),
+    ("Le pass Culture, c'est combien pour les 15-17 ans ?", "Le guide ne dit pas ce qui vaut pour « 15-17 ans »"),
+])
+def test_a_figure_for_other_ages_says_the_guide_does_not_cover_the_asked_ages(assistant, question, said):
+    a = assistant.ask(question)
+    assert cited(a)[0] == "Atelier n°11" and first_line(a).startswith(said) and "jeunes de 18 ans" in first_line(a)
+    b = assistant.ask("Le pass Culture, c'est combien pour un jeune de 18 ans ?")
+    assert "ne dit pas ce qui vaut" not in b.answer  # the guide's own age
+
+
+@pytest.mark.parametrize("question", [
+    "Combien de quartiers prioritaires n'ont pas de centre social en Occitanie ?",
+    "How many priority neighbourhoods have no social centre in Occitanie?",
+])
+def test_a_count_of_what_is_missing_leads_with_the_sentence_that_denies(assistant, question):
+    a = assistant.ask(question)
+    lead = next(line for line in a.answer.split("\n\n") if line.startswith(("Réponse du guide", "Answer:")))
+    assert "trentaine" in lead and "105" not in lead
+
+
 def test_a_statement_after_the_question_is_its_context_not_a_question():
     assert split_questions("Comment aider les familles à gérer leur budget ? Je donne environ 50 € par mois.") == [
         "Comment aider les familles à gérer leur budget ? Je donne environ 50 € par mois."]
