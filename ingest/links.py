@@ -39,7 +39,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Iterable, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict
@@ -340,6 +340,25 @@ def merge(found: list[_Found], order: list[str]) -> list[Link]:
         sections = sorted(e["sections"], key=lambda s: rank.get(s, len(rank)))
         links.append(Link(url=url, sections=sections, pages=sorted(e["pages"]), anchors=e["anchors"], origin=origin))
     return links
+
+
+def merge_links(links: Iterable[Link]) -> dict[str, Link]:
+    """Links by normalised URL, in first-seen order: the same page cited from several PDFs is
+    one Link with every section, page and anchor; links without an http(s) URL are dropped."""
+    merged: dict[str, Link] = {}
+    for link in links:
+        url = normalise_url(link.url)
+        if not url:
+            log.debug("Not an http(s) page, skipped: %s", link.url)
+            continue
+        if url in merged:
+            old = merged[url]
+            link = Link(url=url, sections=old.sections + [s for s in link.sections if s not in old.sections],
+                        pages=sorted(set(old.pages) | set(link.pages)),
+                        anchors=old.anchors + [a for a in link.anchors if a not in old.anchors],
+                        origin=old.origin if old.origin == link.origin else "both")
+        merged[url] = link.model_copy(update={"url": url})
+    return merged
 
 
 def discover_links(pdf_path: Path, sections: list[Section], *, bare_domains: bool = True) -> list[Link]:
