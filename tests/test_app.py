@@ -214,3 +214,15 @@ def test_an_index_build_error_reaches_the_status_line(tmp_path):
     finally:
         server.close()
     assert not (tmp_path / "index").exists()
+
+
+def test_the_chat_page_imports_nothing_of_the_evaluation():
+    """Feedback is product state (guide_assistant/feedback.py): the page and the Revue load no
+    module of the evaluation."""
+    import subprocess
+    import sys
+
+    code = ("import sys, guide_assistant.app; "
+            "print(sorted(m for m in sys.modules if m.startswith('guide_assistant.eval')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
