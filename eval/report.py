@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from guide_assistant.eval.runner import BASELINES, FLAGS, RETRIEVAL_KEYS, EvalRunError
+from guide_assistant.eval.run_format import BASELINES, FLAGS, RETRIEVAL_KEYS, EvalRunError
 
 # (aggregate key, short column name). Rates where LOWER is better are listed in LOWER_IS_BETTER.
 COLUMNS: list[tuple[str, str]] = [

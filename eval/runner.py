@@ -57,7 +57,7 @@ import logging
 import shutil
 import time
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -68,26 +68,12 @@ from tqdm import tqdm
 from guide_assistant.assistant.retrieval import group_sections
 from guide_assistant.atomic import fsync_dir
 from guide_assistant.config import AnswerSettings, Settings
-from guide_assistant.errors import GuideAssistantError
-from guide_assistant.eval import metrics
+from guide_assistant.eval import metrics, report
 from guide_assistant.eval.metrics import EvalItem, ItemScore
-
+from guide_assistant.eval.run_format import BASELINES, EvalRunError
 
 log = logging.getLogger(__name__)
 DEFAULT_RUNS_DIR = Path("eval/runs")
-BASELINES = ("bm25", "dense", "hybrid")
-RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "mrr")
-# Per-item checks whose flip from good to bad is a regression (ItemScore field, good value).
-FLAGS: dict[str, Callable[[dict], bool | None]] = {
-    "all_facts": lambda s: s.get("all_facts"),
-    "citation_hit": lambda s: s.get("citation_hit"),
-    "refusal_correct": lambda s: s.get("refusal_correct"),
-    "no_forbidden": lambda s: None if s.get("forbidden") is None else not s["forbidden"],
-    "no_invented": lambda s: None if s.get("invented") is None else not s["invented"],
-    "limit_stated": lambda s: s.get("limit_stated"),
-    "body_language_match": lambda s: s.get("body_language_match"),
-    "dated": lambda s: s.get("dated"),
-}
 # The packaged eval sets (package data of guide_assistant.eval): (set name, file name), in run order.
 PACKAGED_SETS: tuple[tuple[str, str], ...] = (
     ("main", "questions.jsonl"),
@@ -97,10 +83,6 @@ PACKAGED_SETS: tuple[tuple[str, str], ...] = (
 )
 GAP_SETS = ("dev", "blind")
 GAP_KEYS = ("fact_recall", "all_facts", "citation_hit")
-
-
-class EvalRunError(GuideAssistantError):
-    """The eval cannot run or compare: the message says what is wrong and what to do."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,8 +401,6 @@ def run_eval(
     Raises EvalSetError (bad eval set), EvalRunError (no set, bad --compare folder, unavailable
     mode) and the index errors of `Assistant.from_settings`.
     """
-    from guide_assistant.eval import report
-
     t_start = time.perf_counter()
     sets = eval_sets(questions)
     items_by_set = {name: metrics.load_eval_set(path) for name, path in sets}  # fail before the long part

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from guide_assistant.assistant.service import Assistant
 from guide_assistant.config import AppSettings, Settings
 from guide_assistant.errors import GuideAssistantError
-from guide_assistant.eval.review_store import REASONS, ReviewStore
+from guide_assistant.feedback import REASONS, ReviewStore
 from guide_assistant.records import Answer, Turn
 from guide_assistant.review_login import ReviewLogin, how_to_enable, review_login
 from guide_assistant.review_tab import build_review_app, record_feedback

@@ -199,11 +199,15 @@ def links(as_json: bool = typer.Option(False, "--json", help="print the links as
 @app.command("fetch-links")
 def fetch_links_cmd() -> None:
     """Fetch the guide's linked pages into the cache (corpus/pages/), politely; offline, the
-    cache is kept and saved pages can be placed there by hand (see README)."""
-    from guide_assistant.ingest.fetch import fetch_links
+    cache is kept and saved pages can be placed there by hand (see README). The text of pages
+    saved by hand is cached too."""
+    from guide_assistant.ingest.linked_pages.cache import cache_saved_texts
+    from guide_assistant.ingest.linked_pages.fetch import fetch_links
 
     s = Settings().ingest
     corpus = _ingested()
+    if n_saved := cache_saved_texts(s.pages_dir):
+        typer.echo(f"Text of {n_saved} page(s) saved by hand cached in {s.pages_dir}.")
     report = fetch_links(corpus.links, s.pages_dir, timeout_s=s.fetch_timeout_s, max_bytes=s.fetch_max_bytes,
                          concurrency=s.fetch_concurrency)
     typer.echo(report.message)

@@ -66,8 +66,12 @@ EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 WEB_URL = re.compile(r"https?://[^\s<>\"«»]+")
 # Any written address: with a scheme or "www.", up to a space, a quote or a bracket.
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}«»]+", re.IGNORECASE)
-_BARE_DOMAIN = re.compile(
-    r"(?<![\w@./-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:fr|com|org|net|eu|info)\b(?:/[^\s<>\"'()\[\]{}«»]*)?",
+# A bare domain as printed in running text ("site logement.gouv.fr", "caf.fr/partenaires"):
+# labels and a common top-level domain, not part of a longer word, an e-mail or a URL; groups
+# `domain` and `path` (None when absent). Ingest reads it for the guide's links.
+BARE_DOMAIN = re.compile(
+    r"(?<![\w@./-])(?P<domain>(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:fr|com|org|net|eu|info))(?![\w@-])"
+    r"(?P<path>/[^\s<>\"'()\[\]{}«»]*)?",
     re.IGNORECASE,
 )
 URL_BREAK = re.compile(r"(?<=[a-z0-9][-/])[ \t]*\n\s*(?=[a-z0-9])")
@@ -227,7 +231,7 @@ def extract_details(text: str, dates: bool = False, quantities: bool = False) ->
         raw = m.group(0).rstrip(_URL_TRAIL) or m.group(0)
         add("url", raw, _url_value(raw))
         taken.append(m.span())
-    for m in _BARE_DOMAIN.finditer(t):
+    for m in BARE_DOMAIN.finditer(t):
         if not any(a <= m.start() < b for a, b in taken):
             raw = m.group(0).rstrip(_URL_TRAIL)
             add("url", raw, _url_value(raw))
@@ -239,7 +243,7 @@ def extract_details(text: str, dates: bool = False, quantities: bool = False) ->
     if quantities:
         for m in QUANTITY.finditer(t):
             add("quantity", m.group(0), f"{_decimal_str(parse_number(m.group('n')))} {UNITS[m.group('u').lower()]}")
-    covered = [m.span() for pat in (PHONE, EMAIL, _URL, _BARE_DOMAIN, AMOUNT, DATE, QUANTITY) for m in pat.finditer(t)]
+    covered = [m.span() for pat in (PHONE, EMAIL, _URL, BARE_DOMAIN, AMOUNT, DATE, QUANTITY) for m in pat.finditer(t)]
     for m in LONG_NUMBER.finditer(t):
         if not any(a < m.end() and m.start() < b for a, b in covered):
             add("number", m.group(0), re.sub(r"\D", "", m.group(0)))

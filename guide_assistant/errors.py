@@ -25,6 +25,11 @@ class QuestionError(GuideAssistantError):
     """The question cannot be answered as given (empty, too long)."""
 
 
+class ChunkingError(GuideAssistantError, ValueError):
+    """The sections cannot be cut with the configured chunk size and overlap (a chunk over the
+    embedder's limit, an overlap over the size, a section heading longer than a chunk)."""
+
+
 class EmbedderError(GuideAssistantError):
     """The embedding model cannot be loaded (unknown name, package not installed)."""
 

@@ -1,7 +1,7 @@
 """The Revue page, served apart from the chat at /revue behind the organisers' login
 (`review_login.py`): organisers review the answers of an eval run, read the officials' feedback,
 turn a thumbs-down into a candidate eval item, and export everything as CSV. Storage:
-`eval/review_store.py` (SQLite)."""
+`feedback.py` (SQLite)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Callable
 import gradio as gr
 from pydantic import ValidationError
 
-from guide_assistant.eval.review_store import REASONS, VERDICTS, Feedback, Review, ReviewStore
+from guide_assistant.feedback import REASONS, VERDICTS, Feedback, Review, ReviewStore
 
 RUN_COLUMNS = ["id", "type", "lang", "question", "answer", "refused", "all_facts", "citation_hit", "verdict"]
 FEEDBACK_COLUMNS = ["id", "created_at", "rating", "reason", "comment", "question", "answer", "candidate"]

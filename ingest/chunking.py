@@ -15,6 +15,7 @@ from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import MetadataMode, TextNode
 
+from guide_assistant.errors import ChunkingError
 from guide_assistant.records import Chunk, Section
 
 # Metadata shown to the embedder and the answer step; the rest is bookkeeping.
@@ -82,7 +83,8 @@ def chunk_section(
 ) -> list[tuple[Chunk, TextNode]]:
     """Split one section; returns each chunk as our record and as the llama-index node.
 
-    Raises ValueError when an embedded text exceeds `max_tokens` (lower the chunk size).
+    Raises ChunkingError (a ValueError) when an embedded text exceeds `max_tokens` (lower the
+    chunk size).
     """
     doc = section_document(section)
     offsets = page_offsets(section)
@@ -95,7 +97,7 @@ def chunk_section(
         cursor = start + 1
         n_tokens = count_tokens(node.get_content(metadata_mode=MetadataMode.EMBED))
         if n_tokens > max_tokens:
-            raise ValueError(
+            raise ChunkingError(
                 f"A chunk of {section.label} has {n_tokens} tokens, over the embedder's limit of "
                 f"{max_tokens}: lower GUIDE_ASSISTANT_INGEST__CHUNK_SIZE."
             )
@@ -120,12 +122,25 @@ def chunk_sections(
     sections: list[Section], chunk_size: int, chunk_overlap: int,
     count_tokens: Callable[[str], int], max_tokens: int,
 ) -> list[tuple[Chunk, TextNode]]:
-    """Chunks of every section, in document order (sizes in the embedder's tokens)."""
-    splitter = SentenceSplitter(
-        chunk_size=chunk_size,
-        chunk_overlap=chunk_overlap,
-        tokenizer=lambda text: [0] * count_tokens(text),
-        paragraph_separator="\n\n",
-        include_prev_next_rel=False,
-    )
-    return [pair for s in sections for pair in chunk_section(s, splitter, count_tokens, max_tokens)]
+    """Chunks of every section, in document order (sizes in the embedder's tokens).
+
+    Raises ChunkingError (a ValueError) with the setting to change when a chunk would exceed
+    `max_tokens`, or when llama-index's splitter refuses the sizes (an overlap over the chunk
+    size, a section's heading and metadata longer than a chunk).
+    """
+    try:
+        splitter = SentenceSplitter(
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            tokenizer=lambda text: [0] * count_tokens(text),
+            paragraph_separator="\n\n",
+            include_prev_next_rel=False,
+        )
+        return [pair for s in sections for pair in chunk_section(s, splitter, count_tokens, max_tokens)]
+    except ChunkingError:
+        raise
+    except ValueError as exc:
+        raise ChunkingError(
+            f"The guide's sections cannot be cut into chunks of {chunk_size} tokens with {chunk_overlap} of "
+            f"overlap ({exc}): change GUIDE_ASSISTANT_INGEST__CHUNK_SIZE or GUIDE_ASSISTANT_INGEST__CHUNK_OVERLAP."
+        ) from exc

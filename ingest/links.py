@@ -4,7 +4,7 @@ Two sources, merged:
 
 * **text** — URLs printed in a section's cleaned text (`details.WEB_URL`; the cleaning already joins
   URLs wrapped at a hyphen), plus bare domains printed after the word "site"-style pointers
-  ("site logement.gouv.fr"), which become ``https://<domain>/``. E-mail domains are not links.
+  ("site logement.gouv.fr", `details.BARE_DOMAIN`), which become ``https://<domain>/``. E-mail domains are not links.
 * **annotation** — the PDF's link annotations (``/Annots`` entries with ``/Subtype /Link`` and an
   ``/A`` action holding a ``/URI``). Most of the guide's link annotations have no URI (an empty
   ``/Dest``: the targets were lost when the PDF was made); they are skipped.
@@ -39,26 +39,20 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Iterable, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 
 from guide_assistant.ingest.clean import normalise
-from guide_assistant.details import WEB_URL
+from guide_assistant.details import BARE_DOMAIN, WEB_URL
 from guide_assistant.records import Section
 
 log = logging.getLogger(__name__)
 
 Origin = Literal["text", "annotation", "both"]
 
-# A bare domain as printed in running text ("site logement.gouv.fr"): lower-case labels and a
-# common top-level domain, not part of a longer word, an e-mail or a URL.
-BARE_DOMAIN = re.compile(
-    r"(?<![\w@./:-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:fr|org|com|net|eu|info|gouv\.fr))"
-    r"(/[^\s<>\"«»]*)?(?![\w@-])"
-)
 _TRAILING = ".,;:!?)]}»>'\"’"
 # Tolerance, in PDF points, around an annotation rectangle when collecting its text.
 RECT_TOLERANCE = 3.0
@@ -157,7 +151,7 @@ def text_links(section: Section, *, bare_domains: bool = True) -> list[_Found]:
         if not bare_domains:
             continue
         for m in BARE_DOMAIN.finditer(rest):
-            url = normalise_url(f"https://{m.group(1)}{m.group(2) or '/'}")
+            url = normalise_url(f"https://{m.group('domain')}{m.group('path') or '/'}")
             if url:
                 found.append(_Found(url, section.label, page, re.sub(r"\s+", " ", line.strip()), "text"))
     return found
@@ -340,6 +334,25 @@ def merge(found: list[_Found], order: list[str]) -> list[Link]:
         sections = sorted(e["sections"], key=lambda s: rank.get(s, len(rank)))
         links.append(Link(url=url, sections=sections, pages=sorted(e["pages"]), anchors=e["anchors"], origin=origin))
     return links
+
+
+def merge_links(links: Iterable[Link]) -> dict[str, Link]:
+    """Links by normalised URL, in first-seen order: the same page cited from several PDFs is
+    one Link with every section, page and anchor; links without an http(s) URL are dropped."""
+    merged: dict[str, Link] = {}
+    for link in links:
+        url = normalise_url(link.url)
+        if not url:
+            log.debug("Not an http(s) page, skipped: %s", link.url)
+            continue
+        if url in merged:
+            old = merged[url]
+            link = Link(url=url, sections=old.sections + [s for s in link.sections if s not in old.sections],
+                        pages=sorted(set(old.pages) | set(link.pages)),
+                        anchors=old.anchors + [a for a in link.anchors if a not in old.anchors],
+                        origin=old.origin if old.origin == link.origin else "both")
+        merged[url] = link.model_copy(update={"url": url})
+    return merged
 
 
 def discover_links(pdf_path: Path, sections: list[Section], *, bare_domains: bool = True) -> list[Link]:

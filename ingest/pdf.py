@@ -1,14 +1,14 @@
-"""Read the corpus folder: PDF files → raw page texts (pypdf), bad files skipped with a warning."""
+"""Read PDF files: raw page texts (pypdf); the corpus folder's bad files skipped with a warning."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from guide_assistant.errors import CorpusError
 
@@ -43,19 +43,43 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
+def pdf_pages(data: bytes) -> tuple[list[str], str]:
+    """(raw text of each page in order, the document's title or "") of PDF bytes.
+
+    Raises ValueError saying what is wrong when the bytes are not a readable, unencrypted PDF.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ValueError("encrypted PDF; save an unencrypted copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ValueError:
+        raise
+    except Exception as exc:  # pypdf raises many types on damaged files
+        raise ValueError(f"unreadable PDF ({exc})") from exc
+    return pages, _title(reader)
+
+
+def _title(reader: PdfReader) -> str:
+    """The document information's title, "" when absent or unreadable."""
+    try:
+        meta = reader.metadata
+        return str(meta.title).strip() if meta is not None and meta.title else ""
+    except Exception as exc:  # a damaged information dictionary only loses the title
+        log.debug("PDF title unreadable: %s", exc)
+        return ""
+
+
 def read_pdf(path: Path) -> RawPdf | None:
     """Text of every page of `path`, or None (with a warning naming the file) when the file is
     not a PDF, is encrypted, truncated, or has no extractable text."""
     data = path.read_bytes()
     try:
         if not data.startswith(b"%PDF"):
-            raise PdfReadError("not a PDF file (no %PDF header)")
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            raise PdfReadError("encrypted PDF; save an unencrypted copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # pypdf raises many types on damaged files
-        log.warning("Skipping %s: unreadable PDF (%s). The other files are still indexed.", path.name, exc)
+            raise ValueError("not a PDF file (no %PDF header)")
+        pages, _ = pdf_pages(data)
+    except ValueError as exc:
+        log.warning("Skipping %s: %s. The other files are still indexed.", path.name, exc)
         return None
     if not any(p.strip() for p in pages):
         log.warning("Skipping %s: no text layer (scanned PDF?). The other files are still indexed.", path.name)

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from guide_assistant.ingest import facts
 from guide_assistant.ingest.clean import clean_pages
-from guide_assistant.ingest.fetch import LinkedPage, load_saved_pages
+from guide_assistant.ingest.linked_pages.cache import load_saved_pages
+from guide_assistant.ingest.linked_pages.records import LinkedPage
 from guide_assistant.ingest.links import Link, discover_links
 from guide_assistant.ingest.pdf import RawPdf, read_corpus
 from guide_assistant.ingest.sections import ROLES, Line, RawSection, split_sections

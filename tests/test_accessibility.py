@@ -159,7 +159,7 @@ def tab_to(browser, wanted, backwards: bool = False, limit: int = 80) -> dict:
 
 
 def test_ask_sources_and_feedback_with_the_keyboard_alone(index_dir, tmp_path, browser):
-    from guide_assistant.eval.review_store import ReviewStore
+    from guide_assistant.feedback import ReviewStore
 
     server, client = start_app(index_dir, tmp_path)
     try:

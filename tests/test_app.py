@@ -23,21 +23,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(index_dir, tmp_path_factory):
+def start_app(index_dir, tmp, **stages):
+    """The real page on a free loopback port, with `index_dir` and extra settings stages;
+    whatever the page writes (feedback database, review files) goes to the folder `tmp`."""
     from guide_assistant.app import launch
     from guide_assistant.config import AppSettings
 
-    port = free_port()
-    tmp = tmp_path_factory.mktemp("app")
-    app = {"host": "127.0.0.1", "port": port}
-    # whatever the page writes (feedback database, review files) goes to a temporary folder
+    app = {"host": "127.0.0.1", "port": free_port()}
     for key, value in {"review_db": tmp / "review.sqlite3", "runs_dir": tmp / "runs",
                        "candidates_file": tmp / "candidates.jsonl"}.items():
         if key in AppSettings.model_fields:
             app[key] = str(value)
-    settings = make_settings(index_dir, app=app)
-    server = launch(settings, block=False)
+    return launch(make_settings(index_dir, app=app, **stages), block=False)
+
+
+@pytest.fixture(scope="module")
+def app_url(index_dir, tmp_path_factory):
+    server = start_app(index_dir, tmp_path_factory.mktemp("app"))
     try:
         yield server.url
     finally:
@@ -187,3 +189,40 @@ def test_an_unexpected_loading_error_ends_the_loading_status(settings, monkeypat
     holder._thread.join(timeout=30)
     assert holder.done and holder.assistant is None
     assert holder.status.startswith("Erreur inattendue") and "chunk too long" in holder.status
+
+
+def test_an_index_build_error_reaches_the_status_line(tmp_path):
+    """A real failure of the page's background index build (llama-index's splitter refuses an
+    overlap larger than the chunk size with a bare ValueError) ends « Chargement… » with a
+    message naming the setting to change, on the page's status line and from /ask."""
+    from gradio_client import Client
+
+    server = start_app(tmp_path / "index", tmp_path, ingest={"chunk_size": 32, "chunk_overlap": 100})
+    try:
+        client = Client(server.url, verbose=False)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        status = ""
+        while time.monotonic() < deadline:
+            _, _, status = client.predict(BREAKFAST, [], api_name="/respond")
+            if not status.startswith("Chargement"):
+                break
+            time.sleep(0.5)
+        assert status.startswith("Erreur : "), status
+        assert "GUIDE_ASSISTANT_INGEST__CHUNK_OVERLAP" in status and "inattendue" not in status
+        with pytest.raises(Exception, match="CHUNK_OVERLAP"):
+            client.predict("atelier 1", api_name="/ask")
+    finally:
+        server.close()
+    assert not (tmp_path / "index").exists()
+
+
+def test_the_chat_page_imports_nothing_of_the_evaluation():
+    """Feedback is product state (guide_assistant/feedback.py): the page and the Revue load no
+    module of the evaluation."""
+    import subprocess
+    import sys
+
+    code = ("import sys, guide_assistant.app; "
+            "print(sorted(m for m in sys.modules if m.startswith('guide_assistant.eval')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -42,7 +42,7 @@ def open_page(browser, client):
 
 
 def test_thumbs_down_with_reason_is_stored(index_dir, tmp_path, browser):
-    from guide_assistant.eval.review_store import ReviewStore
+    from guide_assistant.feedback import ReviewStore
 
     server, client = start_app(index_dir, tmp_path)
     try:

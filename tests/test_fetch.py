@@ -18,15 +18,13 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from conftest import GUIDE
-from guide_assistant.ingest import fetch as fetch_mod
-from guide_assistant.ingest.fetch import (
-    DEFAULT_USER_AGENT,
-    MANIFEST_NAME,
-    LinkedPage,
-    fetch_links,
-    load_saved_pages,
-    url_key,
-)
+from guide_assistant.ingest.linked_pages import cache as cache_mod
+from guide_assistant.ingest.linked_pages.cache import cache_saved_texts, load_saved_pages, url_key
+from guide_assistant.ingest.linked_pages.fetch import fetch_links
+from guide_assistant.ingest.linked_pages.html_text import html_text
+from guide_assistant.ingest.linked_pages.http import DEFAULT_USER_AGENT
+from guide_assistant.ingest.linked_pages.manifest import MANIFEST_NAME
+from guide_assistant.ingest.linked_pages.records import LinkedPage
 from guide_assistant.ingest.links import Link
 
 log = logging.getLogger(__name__)
@@ -354,7 +352,7 @@ def test_arguments_checked(tmp_path):
 # --------------------------------------------------------------------------- saved pages
 
 
-def test_saved_pages_loaded_and_extracted_once(tmp_path, monkeypatch):
+def test_saved_pages_loaded_without_writing_then_cached_once(tmp_path, monkeypatch):
     (tmp_path / "asp.html").write_bytes(HTML)
     (tmp_path / "pcb.pdf").write_bytes(PDF)
     (tmp_path / "stray.html").write_bytes(HTML)
@@ -366,6 +364,7 @@ def test_saved_pages_loaded_and_extracted_once(tmp_path, monkeypatch):
         + "this line is not json\n",
         encoding="utf-8",
     )
+    folder = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     discovered = [Link(url=pcb.rstrip("#"), sections=["Atelier n°8"], pages=[13], origin="both")]
     pages = load_saved_pages(tmp_path, discovered)
     assert [p.url for p in pages] == [asp, pcb.rstrip("#")]
@@ -377,24 +376,32 @@ def test_saved_pages_loaded_and_extracted_once(tmp_path, monkeypatch):
     assert first.fetched_at  # the file's modification time
     assert second.citing_sections == ["Atelier n°8"] and second.pages == [13]
     assert "Capendu" in second.text
-    # the text is cached and the organiser's lines completed; the bad line is kept verbatim
+    # loading (what every index build does) wrote nothing
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == folder
+
+    # the fetch-links step caches the texts and completes the organiser's lines; the bad line is kept
+    assert cache_saved_texts(tmp_path) == 2
     lines = (tmp_path / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
     assert "this line is not json" in lines
     entries = manifest_entries(lines)
     assert entries[asp]["text_file"] == f"{url_key(asp)}.txt" and entries[asp]["file"] == "asp.html"
     assert (tmp_path / entries[asp]["text_file"]).exists()
+    assert cache_saved_texts(tmp_path) == 0
 
-    # second load: no extraction
+    # cached: no extraction, same pages
     def boom(*a, **k):
         raise AssertionError("extracted again")
 
-    monkeypatch.setattr(fetch_mod, "extract", boom)
-    assert [p.text for p in load_saved_pages(tmp_path, discovered)] == [p.text for p in pages]
-    # the organiser replaces a file: its text is extracted again
+    monkeypatch.setattr(cache_mod, "extract", boom)
+    assert load_saved_pages(tmp_path, discovered) == pages
+    # the organiser replaces a file: its text is extracted again, in memory until cached
     monkeypatch.undo()
     (tmp_path / "asp.html").write_bytes(HTML.replace(b"ASP instruit", b"Agence instruit"))
     again = load_saved_pages(tmp_path, discovered)
     assert "Agence instruit" in again[0].text and again[0].sha256 != first.sha256
+    assert "Agence instruit" not in (tmp_path / entries[asp]["text_file"]).read_text(encoding="utf-8")
+    assert cache_saved_texts(tmp_path) == 1
+    assert "Agence instruit" in (tmp_path / entries[asp]["text_file"]).read_text(encoding="utf-8")
 
 
 def manifest_entries(lines):
@@ -442,7 +449,7 @@ def test_html_fallback_without_trafilatura(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # import raises ImportError
-    title, text = fetch_mod.html_text(HTML, "http://127.0.0.1/page.html", "text/html; charset=utf-8")
+    title, text = html_text(HTML, "http://127.0.0.1/page.html", "text/html; charset=utf-8")
     assert title == "Tarification sociale des cantines"
     assert "L'ASP instruit les dossiers" in text
     for dropped in ("tracking", "Menu du site", "Mentions légales"):

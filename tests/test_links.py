@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import GUIDE
-from guide_assistant.ingest.links import Link, discover_links, normalise_url
+from guide_assistant.details import extract_details
+from guide_assistant.ingest.links import Link, discover_links, normalise_url, text_links
 from guide_assistant.records import Section
 
 ASP = "https://www.asp-public.fr/tarification-sociale-des-cantines-scolaires"
@@ -113,6 +114,16 @@ def test_several_citations_are_merged():
     assert by_url["https://example.org/page"].pages == [3, 5]
     assert by_url["https://example.org/page"].origin == "text"
     assert "https://example.org/page#top" in by_url
+
+
+def test_bare_domains_are_the_answer_checks_urls():
+    """Link discovery and the answer checks read one bare-domain definition: a domain printed
+    without a scheme, with or without a path, is a link and a URL detail; an e-mail's is neither."""
+    text = "Consultez le site Logement.gouv.fr/aides ou caf.fr, ou écrivez à accueil@occitanie.gouv.fr."
+    section = Section(source="x.pdf", label="A", title="A", kind="other", pages=[2], text=text, line_pages=[2])
+    assert [f.url for f in text_links(section)] == ["https://logement.gouv.fr/aides", "https://caf.fr/"]
+    urls = [d.value for d in extract_details(text) if d.kind == "url"]
+    assert urls == ["logement.gouv.fr/aides", "caf.fr"]
 
 
 @pytest.mark.parametrize(

@@ -178,7 +178,7 @@ def test_a_revue_user_without_a_password_is_refused(monkeypatch):
 
 
 def test_a_thumbs_up_cannot_become_a_candidate(index_dir, review_dir, tmp_path):
-    from guide_assistant.eval.review_store import Feedback, ReviewStore
+    from guide_assistant.feedback import Feedback, ReviewStore
 
     store = ReviewStore(tmp_path / "r.sqlite3")
     fid = store.add_feedback(Feedback(question="q", answer="a", rating="up"))
@@ -188,7 +188,7 @@ def test_a_thumbs_up_cannot_become_a_candidate(index_dir, review_dir, tmp_path):
 
 
 def test_a_comment_written_as_a_formula_is_exported_as_text(tmp_path):
-    from guide_assistant.eval.review_store import Feedback, ReviewStore
+    from guide_assistant.feedback import Feedback, ReviewStore
 
     store = ReviewStore(tmp_path / "review.sqlite3")
     store.add_feedback(Feedback(question="=1+1", answer="ASP", rating="down", reason="other",

@@ -1,8 +1,10 @@
-"""Organisers' review and officials' feedback, stored in SQLite (atomic, survives restarts).
+"""Officials' feedback and organisers' reviews: product state, stored in one SQLite file
+(`app.review_db`; atomic, survives restarts), written by the chat page and the Revue.
 
 Tables: `feedback` (thumbs up/down on a chat answer, optional reason and comment) and
 `reviews` (an organiser's verdict on an answer of an eval run). A thumbs-down can be turned
-into a candidate eval item, appended to a candidates file (never to the main eval set).
+into a candidate eval item, appended to a candidates file (never to the main eval set). The
+evaluation only reads what is stored here.
 """
 
 from __future__ import annotations
