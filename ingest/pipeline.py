@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -12,7 +13,7 @@ from guide_assistant.ingest.clean import clean_pages
 from guide_assistant.ingest.fetch import LinkedPage, load_saved_pages
 from guide_assistant.ingest.links import Link, discover_links
 from guide_assistant.ingest.pdf import RawPdf, read_corpus
-from guide_assistant.ingest.sections import Line, RawSection, document_sections, role
+from guide_assistant.ingest.sections import ROLES, Line, RawSection, document_sections, role
 from guide_assistant.instructions import without_orders
 from guide_assistant.records import Section
 
@@ -33,12 +34,13 @@ class IngestedCorpus(BaseModel):
     links: list[Link] = []
 
 
-def to_record(source: str, raw: RawSection, section_role: str = "programme",
+def to_record(source: str, raw: RawSection, section_role: str | None = None,
               page_labels: list[str] | None = None) -> Section:
     """Attach the extracted facts to a raw section. Sentences giving orders to an assistant
     (instructions.gives_orders) are removed first, with a warning: a document is data, so they
-    reach no record, chunk, quote or prompt. `page_labels`: the document's printed label of each
-    page (pdf.RawPdf.page_labels; none: citations use page positions)."""
+    reach no record, chunk, quote or prompt. `section_role`: sections.role (default: the named
+    part's role, else "programme"); `page_labels`: the document's printed label of each page
+    (pdf.RawPdf.page_labels; none: citations use page positions)."""
     text, removed = without_orders(raw.text, facts.sentences(raw.text))
     for sentence in removed:
         log.warning("%s, %s: a sentence giving orders to an assistant is not indexed: %.120s",
@@ -49,7 +51,7 @@ def to_record(source: str, raw: RawSection, section_role: str = "programme",
         label=raw.label,
         title=raw.title,
         kind=raw.kind,
-        role=section_role,
+        role=section_role or ROLES.get(raw.label, "programme"),
         place=raw.place,
         theme=raw.theme,
         pages=raw.pages,
@@ -99,7 +101,7 @@ def ingest(corpus_dir: Path, pages_dir: Path | None = None) -> IngestedCorpus:
         found = pdf_sections(pdf)
         sections += found
         links += discover_links(corpus_dir / pdf.name, found)
-    repeated = sorted({s.label for s in sections if sum(t.label == s.label for t in sections) > 1})
+    repeated = sorted(label for label, n in Counter(s.label for s in sections).items() if n > 1)
     if repeated:
         log.warning("Several sections share a label (%s): a question can reach only one of them. "
                     "Keep one guide per corpus folder, or guides whose workshops are labelled apart.",

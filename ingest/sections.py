@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from guide_assistant.ingest.pdf import OutlineEntry, StyledLine
-from guide_assistant.ingest.structure import NUMBERED, Heading, family, find_headings, toc_end
+from guide_assistant.ingest.structure import NUMBERED, Heading, find_headings, key, toc_end
 
 # Headings of the Occitanie guide's non-workshop parts, as printed on a line of their own, with
 # the label each section gets (found by name in a PDF whose headings look like body text). The
@@ -36,7 +36,7 @@ ROLES = {
 }
 # The guide's own unnumbered workshop label, printed before "**" or "→" and its title.
 PARTNER = "Atelier partenaire"
-# Kind of a numbered section, by its word's key (structure.family); other words: "atelier".
+# Kind of a numbered section, by its word's key (structure.key); other words: "atelier".
 KINDS = {"tableronde": "table-ronde"}
 
 _PLACE = re.compile(r"\(([^()]*)\)\s*$")
@@ -96,7 +96,7 @@ def describe(heading: str) -> tuple[str, str, str, str]:
     if (m := NUMBERED.match(text)):
         label = f"{m.group('word')} {'n°' if m.group('no') else ''}{m.group('num')}"
         title, place = split_title(m.group("rest")) if m.group("rest") else (label, "")
-        return label, KINDS.get(family(m.group("word")), "atelier"), title, place
+        return label, KINDS.get(key(m.group("word")), "atelier"), title, place
     return text, "other", text, ""
 
 

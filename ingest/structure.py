@@ -64,11 +64,6 @@ def key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", folded.lower())
 
 
-def family(word: str) -> str:
-    """A numbered heading's word, case, hyphens and spaces folded ("Table Ronde" = "Table-ronde")."""
-    return key(word)
-
-
 def _joined(lines: list[str], start: int, end: int) -> str:
     return " ".join(ln.strip() for ln in lines[start:end])
 
@@ -112,19 +107,29 @@ def body_size(styled: list[list[StyledLine]]) -> float:
     return weight.most_common(1)[0][0] if weight else 0.0
 
 
+def line_sizes(lines: list[str], pages: list[int], styled: list[list[StyledLine]]) -> list[float]:
+    """The font size of each cleaned line (0.0 when unknown): the lines of a page and its styled
+    lines come from one extraction, so they are aligned in order, a cleaned line taking the next
+    styled line whose key starts its own or is started by it (cleaning drops running lines and
+    joins hyphenated ones)."""
+    sizes = [0.0] * len(lines)
+    cursor: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        page = styled[pages[i] - 1] if pages[i] - 1 < len(styled) else []
+        k, start = key(line), cursor.get(pages[i], 0)
+        m = next((m for m in range(start, len(page)) if k and (sk := key(page[m].text))
+                  and (k.startswith(sk) or sk.startswith(k))), None)
+        if m is not None:
+            sizes[i], cursor[pages[i]] = page[m].size, m + 1
+    return sizes
+
+
 def font_headings(lines: list[str], pages: list[int], styled: list[list[StyledLine]]) -> list[Heading]:
     """Lines printed at LARGER × the body size or more (matched to the cleaned lines of their
     page by key); consecutive ones of one size form one heading. Level: rank of the size among
     heading sizes, largest first. [] when fewer than MIN_HEADINGS are found."""
     body = body_size(styled)
-    size_of: dict[int, float] = {}
-    for i, line in enumerate(lines):
-        k = key(line)
-        for sl in styled[pages[i] - 1] if pages[i] - 1 < len(styled) else []:
-            sk = key(sl.text)
-            if k and sk and (k.startswith(sk) or sk.startswith(k)) and sl.size >= LARGER * body:
-                size_of[i] = sl.size
-                break
+    size_of = {i: size for i, size in enumerate(line_sizes(lines, pages, styled)) if size >= LARGER * body}
     out: list[Heading] = []
     for i in sorted(size_of):
         last = out[-1] if out else None
@@ -165,7 +170,7 @@ def numbered_families(lines: list[str]) -> set[str]:
     for line in lines:
         m = NUMBERED.match(line.strip())
         if m and m.group("rest"):
-            numbers.setdefault(family(m.group("word")), set()).add(m.group("num"))
+            numbers.setdefault(key(m.group("word")), set()).add(m.group("num"))
     return {word for word, nums in numbers.items() if len(nums) >= 2 and nums & _FIRST}
 
 
@@ -185,7 +190,7 @@ def pattern_headings(lines: list[str], named: set[str], prefixes: tuple[str, ...
         elif text in named:
             end = i + 1
             out.append(Heading(i, end, text))
-        elif (m and m.group("rest") and family(m.group("word")) in families) or \
+        elif (m and m.group("rest") and key(m.group("word")) in families) or \
                 any(re.match(rf"{re.escape(p)}\s*(?:\*\*|→)\s*\S", text) for p in prefixes):
             end = _heading_span(lines, i)
             out.append(Heading(i, end, _joined(lines, i, end)))
