@@ -116,6 +116,19 @@ def test_two_guides_sharing_labels_are_warned_about(tmp_path, caplog):
     assert any("share a label" in r.message and "Fiche 1" in r.message for r in caplog.records)
 
 
+def test_the_sources_panel_shows_printed_pages_and_opens_the_pdf_page(second_sections):
+    from guide_assistant.app import sources_markdown
+    from guide_assistant.config import Settings
+    from guide_assistant.records import Answer, Citation
+
+    quote = "Renseignements : Tél. 05 62 11 22 33 ou jardins@hautes-landes.fr"
+    answer = Answer(question="?", answer="…", refused=False, language="fr", mode="extractive",
+                    citations=[Citation(section="Fiche 2", title="Le jardin partagé d'insertion", pages=[5], quote=quote)])
+    panel = sources_markdown(answer, Settings(), second_sections)
+    assert "[p. 3](" in panel and panel.count("#page=5") == 1  # printed label shown, PDF page 5 opened
+    assert "guide-val-de-brume-2022.pdf" in panel
+
+
 @pytest.mark.parametrize("heading, label, kind, title, place", [
     ("Atelier n°12 → Une agence (Tarbes, Hautes-Pyrénées)", "Atelier n°12", "atelier", "Une agence",
      "Tarbes, Hautes-Pyrénées"),
@@ -162,3 +175,7 @@ def test_index_and_answer_over_a_corpus_folder_holding_the_second_guide(tmp_path
     assert "05 62 11 22 33" in answer["answer"]
     assert "Fiche 2" in answer["answer"] and ", p. 2" in answer["answer"]  # printed label, not position 4
     assert ", p. 4" not in answer["answer"]
+    shown = subprocess.run([str(CLI), "ask", "Qui contacter pour le jardin partagé d'insertion ?"],
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert "Fiche 2 — Le jardin partagé d'insertion (p. 3)" in shown.stdout  # its sources, by printed page
+    assert "(p. 5)" not in shown.stdout
