@@ -439,7 +439,7 @@ def where(section: Section) -> str:
     """"Atelier n°2 « title » (place), p. 7": a section as a citation line names it."""
     place = f" ({section.place})" if section.place else ""
     title = "" if section.title == section.label else f" « {section.title} »"
-    return f"{section.label}{title}{place}, {pages_text(section.pages)}"
+    return f"{section.label}{title}{place}, {section.page_span()}"
 
 
 def dated_quote(quote: str, edition: Edition | None, language: str) -> str:
@@ -553,7 +553,7 @@ def verdict_line(question: str, language: str, lead: str) -> str:
 
 def lead_line(language: str, section: Section, lead: str, edition: Edition | None, kind: str | None = None) -> str:
     """The asked fact first: the sentence that carries it, cited; in English, its key facts too."""
-    cite = f"{section.label}, {pages_text(sentence_pages(section, lead))}"
+    cite = f"{section.label}, {section.page_span(sentence_pages(section, lead))}"
     if language == "en":
         names = [p.name for p in section.speakers if p.name in lead] if kind == "person" else []
         facts_text = ", ".join(names) or key_facts(lead, kind)

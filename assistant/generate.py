@@ -34,7 +34,6 @@ from guide_assistant.assistant.answer import (
     contact_card,
     dated_quote,
     has_figure,
-    pages_text,
     premise_warning,
     sentence_pages,
 )
@@ -175,7 +174,7 @@ def save_section_states(llm: LLM, states: PrefixStates | None, sections: list[Se
 
 
 def render_sources(sources: list[Source]) -> str:
-    return "\n\n".join(f"[{s.number}] {s.section.label} — {s.section.title} ({pages_text(s.section.pages)})\n{s.text}"
+    return "\n\n".join(f"[{s.number}] {s.section.label} — {s.section.title} ({s.section.page_span()})\n{s.text}"
                        for s in sources)
 
 

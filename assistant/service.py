@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 from tqdm import tqdm
 
-from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card, pages_text
+from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card
 from guide_assistant.assistant.conversation import REFERS_BACK, Thread, ThreadReader, bounded
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.judge import Judge
@@ -435,7 +435,7 @@ def refusal_text(language: str, reason: str, closest: list[SectionHit], index: L
     """Why there is no answer, the closest sections, and the commissioner's contact (from the
     guide's "Contact" section record, never typed here)."""
     near = [index.sections[h.label] for h in closest]
-    near_text = "; ".join(s.label + (f" « {s.title} »" if s.title != s.label else "") + f" ({pages_text(s.pages)})"
+    near_text = "; ".join(s.label + (f" « {s.title} »" if s.title != s.label else "") + f" ({s.page_span()})"
                           for s in near)
     texts = REFUSALS[language]
     lines = [texts[reason].format(names=", ".join(f"« {n} »" for n in names))]

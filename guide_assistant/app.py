@@ -22,7 +22,7 @@ from guide_assistant.assistant.service import Assistant
 from guide_assistant.config import AppSettings, Settings
 from guide_assistant.errors import GuideAssistantError
 from guide_assistant.feedback import REASONS, ReviewStore
-from guide_assistant.records import Answer, Turn
+from guide_assistant.records import Answer, Section, Turn
 from guide_assistant.review_login import ReviewLogin, how_to_enable, review_login
 from guide_assistant.review_tab import build_review_app, record_feedback
 from guide_assistant.server import PageServer
@@ -115,9 +115,10 @@ def pdf_link(settings: Settings, source: str, page: int) -> str:
     return f"/gradio_api/file={quote(str(path))}#page={page}"
 
 
-def sources_markdown(answer: Answer, settings: Settings, source: str) -> str:
-    """The sources panel: each cited section once (title, clickable pages), then its quoted
-    passages."""
+def sources_markdown(answer: Answer, settings: Settings, sections: dict[str, Section]) -> str:
+    """The sources panel: each cited section once (title, clickable pages: the printed page
+    label shown, the PDF page position opened, in the section's own PDF), then its quoted
+    passages. `sections`: the index's records by label."""
     if not answer.citations:
         return "*Aucune source : le guide ne couvre pas cette question.*"
     groups: dict[tuple[str, str], list] = {}
@@ -126,7 +127,8 @@ def sources_markdown(answer: Answer, settings: Settings, source: str) -> str:
     rows = []
     for (section, title), cites in groups.items():
         pages = sorted({p for c in cites for p in c.pages})
-        links = ", ".join(f"[p. {p}]({pdf_link(settings, source, p)})" for p in pages)
+        record = sections.get(section) or next(iter(sections.values()))
+        links = ", ".join(f"[{record.page_span([p])}]({pdf_link(settings, record.source, p)})" for p in pages)
         quotes = "\n".join(f"> « {c.quote} »  " for c in cites)
         rows.append(f"**{section}** — {title} ({links})\n\n{quotes}")
     return "\n\n".join(rows)
@@ -200,8 +202,7 @@ def build_app(holder: AssistantHolder, store: ReviewStore) -> gr.Blocks:
             return
         messages += [{"role": "user", "content": shown(answer.question)},
                      {"role": "assistant", "content": shown(answer.answer)}]
-        source = next(iter(holder.assistant.index.sections.values())).source
-        yield messages, sources_markdown(answer, settings, source), holder.status
+        yield messages, sources_markdown(answer, settings, holder.assistant.index.sections), holder.status
 
     def ask_json(question: str) -> dict:
         if holder.assistant is None:

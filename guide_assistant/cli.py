@@ -85,13 +85,15 @@ def with_mode(settings: Settings, mode: str | None) -> Settings:
     return settings.model_copy(update={"answer": answer})
 
 
-def _print_answer(answer) -> None:
+def _print_answer(answer, sections: dict) -> None:
+    """The answer, then its sources, each cited by its section's printed page labels when the
+    guide has them (`sections`: the index's records by label)."""
     typer.echo(answer.answer)
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:
-            pages = ", ".join(map(str, c.pages))
-            typer.echo(f"  - {c.section} — {c.title} (p. {pages}): « {c.quote[:160]} »")
+            pages = sections[c.section].page_span(c.pages) if c.section in sections else f"p. {c.pages[0]}"
+            typer.echo(f"  - {c.section} — {c.title} ({pages}): « {c.quote[:160]} »")
 
 
 @app.command()
@@ -136,7 +138,7 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer.to_public(), ensure_ascii=False, indent=1))
     else:
-        _print_answer(answer)
+        _print_answer(answer, assistant.index.sections)
     logging.getLogger(__name__).info("retrieval: %s", answer.debug)
 
 

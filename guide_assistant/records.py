@@ -89,13 +89,23 @@ class Section(Record):
     line_pages: list[int] = Field(default=[], description="page of each line of `text`, 1-based")
     url: str = Field("", description="for a linked page: its URL (then `label` is the URL too)")
     cited_by: list[str] = Field(default=[], description="for a linked page: labels of the sections citing it")
+    page_labels: list[str] = Field(default=[], description="the printed label of each page of `pages`, same "
+                                   'order ("ii", "1"…), when the PDF defines page labels; empty: pages are '
+                                   "cited by their position")
+
+    def page_span(self, pages: list[int] | None = None) -> str:
+        """"p. 7", "p. 15-16" for `pages` (default: the section's), by their printed labels when the
+        PDF has them ("p. ii", "p. 2-3"); a page outside the section is cited by its position."""
+        pages = pages or self.pages
+        printed = dict(zip(self.pages, self.page_labels))
+        first, last = (printed.get(p, str(p)) for p in (pages[0], pages[-1]))
+        return f"p. {first}" if first == last else f"p. {first}-{last}"
 
     @property
     def citation(self) -> str:
-        """Human citation name, e.g. "Atelier n°2, p. 7", "Atelier n°12, p. 15-16", or for a
-        linked page "page liée depuis Atelier n°1, p. 6"."""
-        first, last = self.pages[0], self.pages[-1]
-        span = f"p. {first}" if first == last else f"p. {first}-{last}"
+        """Human citation name, e.g. "Atelier n°2, p. 7", "Atelier n°12, p. 15-16", "Fiche 2, p. ii"
+        (printed page labels), or for a linked page "page liée depuis Atelier n°1, p. 6"."""
+        span = self.page_span()
         if self.kind == "linked-page":
             return f"page liée depuis {', '.join(self.cited_by)}, {span}"
         return f"{self.label}, {span}"

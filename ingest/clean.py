@@ -23,27 +23,33 @@ def normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines())
 
 
-def _shape(line: str) -> str:
-    """Line with digits masked, so "Page 3 / 21" and "Page 4 / 21" share a shape."""
-    return re.sub(r"\d+", "#", line.strip())
+def _shape(line: str, label: str = "") -> str:
+    """Line with digits masked, so "Page 3 / 21" and "Page 4 / 21" share a shape; the page's
+    printed label (`label`, e.g. "ii") is masked too, so "— ii —" and "— 3 —" share one."""
+    line = line.strip()
+    if label:
+        line = re.sub(rf"(?<!\w){re.escape(label)}(?!\w)", "#", line)
+    return re.sub(r"\d+", "#", line)
 
 
-def boilerplate_shapes(pages: list[str]) -> set[str]:
-    """Shapes of lines found among the first/last EDGE_LINES lines of ≥ BOILERPLATE_SHARE of pages."""
+def boilerplate_shapes(pages: list[str], labels: list[str] | None = None) -> set[str]:
+    """Shapes of lines found among the first/last EDGE_LINES lines of ≥ BOILERPLATE_SHARE of pages
+    (`labels`: each page's printed label, masked in its lines; None when the PDF has none)."""
     if len(pages) < 3:
         return set()
+    labels = labels or [""] * len(pages)
     counts: Counter[str] = Counter()
-    for page in pages:
+    for page, label in zip(pages, labels):
         lines = [ln for ln in page.splitlines() if ln.strip()]
-        counts.update({_shape(ln) for ln in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+        counts.update({_shape(ln, label) for ln in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
     return {shape for shape, n in counts.items() if n >= BOILERPLATE_SHARE * len(pages)}
 
 
-def strip_boilerplate(page: str, shapes: set[str]) -> str:
+def strip_boilerplate(page: str, shapes: set[str], label: str = "") -> str:
     """The page without its header/footer lines (only at the page's edges) and blank lines."""
     lines = [ln for ln in page.splitlines() if ln.strip()]
     edges = set(range(EDGE_LINES)) | set(range(len(lines) - EDGE_LINES, len(lines)))
-    return "\n".join(ln for i, ln in enumerate(lines) if not (i in edges and _shape(ln) in shapes))
+    return "\n".join(ln for i, ln in enumerate(lines) if not (i in edges and _shape(ln, label) in shapes))
 
 
 def vocabulary(pages: list[str]) -> set[str]:
@@ -76,10 +82,13 @@ def join_hyphenated(page: str, vocab: set[str]) -> str:
     return "\n".join(out)
 
 
-def clean_pages(raw_pages: list[str]) -> list[str]:
-    """Clean every page of one document; returns texts in the same order (1-based pages)."""
+def clean_pages(raw_pages: list[str], labels: list[str] | None = None) -> list[str]:
+    """Clean every page of one document; returns texts in the same order (1-based pages).
+    `labels`: each page's printed label when the PDF defines them (a footer printing it is
+    then recognised as one running line on every page)."""
     pages = [normalise(p) for p in raw_pages]
-    shapes = boilerplate_shapes(pages)
-    pages = [strip_boilerplate(p, shapes) for p in pages]
+    labels = labels or [""] * len(pages)
+    shapes = boilerplate_shapes(pages, labels)
+    pages = [strip_boilerplate(p, shapes, label) for p, label in zip(pages, labels)]
     vocab = vocabulary(pages)
     return [join_hyphenated(p, vocab) for p in pages]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -13,7 +14,7 @@ from guide_assistant.ingest.linked_pages.cache import load_saved_pages
 from guide_assistant.ingest.linked_pages.records import LinkedPage
 from guide_assistant.ingest.links import Link, discover_links
 from guide_assistant.ingest.pdf import RawPdf, read_corpus
-from guide_assistant.ingest.sections import ROLES, Line, RawSection, split_sections
+from guide_assistant.ingest.sections import ROLES, Line, RawSection, document_sections, role
 from guide_assistant.instructions import without_orders
 from guide_assistant.records import Section
 
@@ -34,10 +35,13 @@ class IngestedCorpus(BaseModel):
     links: list[Link] = []
 
 
-def to_record(source: str, raw: RawSection) -> Section:
+def to_record(source: str, raw: RawSection, section_role: str | None = None,
+              page_labels: list[str] | None = None) -> Section:
     """Attach the extracted facts to a raw section. Sentences giving orders to an assistant
     (instructions.gives_orders) are removed first, with a warning: a document is data, so they
-    reach no record, chunk, quote or prompt."""
+    reach no record, chunk, quote or prompt. `section_role`: sections.role (default: the named
+    part's role, else "programme"); `page_labels`: the document's printed label of each page
+    (pdf.RawPdf.page_labels; none: citations use page positions)."""
     text, removed = without_orders(raw.text, facts.sentences(raw.text))
     for sentence in removed:
         log.warning("%s, %s: a sentence giving orders to an assistant is not indexed: %.120s",
@@ -48,7 +52,7 @@ def to_record(source: str, raw: RawSection) -> Section:
         label=raw.label,
         title=raw.title,
         kind=raw.kind,
-        role=ROLES.get(raw.label, "programme"),
+        role=section_role or ROLES.get(raw.label, "programme"),
         place=raw.place,
         theme=raw.theme,
         pages=raw.pages,
@@ -57,17 +61,22 @@ def to_record(source: str, raw: RawSection) -> Section:
         funding=facts.funding(sents),
         text=text,
         line_pages=[ln.page for ln in raw.lines],
+        page_labels=[page_labels[p - 1] for p in raw.pages] if page_labels else [],
     )
 
 
 def pdf_sections(pdf: RawPdf) -> list[Section]:
-    """Sections of one PDF (cleaned pages, cover and table of contents dropped)."""
-    pages = clean_pages(pdf.pages)
+    """Sections of one PDF (cleaned pages, cover and table of contents dropped), their headings
+    found from its outline, font sizes or numbering (ingest/structure.py)."""
+    pages = clean_pages(pdf.pages, pdf.page_labels)
     lines = [Line(n, text) for n, page in enumerate(pages, start=1) for text in page.splitlines()]
-    sections = [to_record(pdf.name, raw) for raw in split_sections(lines)]
+    source, raws = document_sections(lines, pdf.outline, pdf.lines)
+    kinds = [raw.kind for raw in raws]
+    sections = [to_record(pdf.name, raw, role(raw.label, k, kinds), pdf.page_labels) for k, raw in enumerate(raws)]
     if not sections:
         log.warning("%s: no section heading found; indexed as one section.", pdf.name)
-        sections = [to_record(pdf.name, RawSection(pdf.name, "other", pdf.name, "", "", lines))]
+        return [to_record(pdf.name, RawSection(pdf.name, "other", pdf.name, "", "", lines), page_labels=pdf.page_labels)]
+    log.info("%s: %d sections, headings from its %s", pdf.name, len(sections), source)
     return sections
 
 
@@ -93,6 +102,11 @@ def ingest(corpus_dir: Path, pages_dir: Path | None = None) -> IngestedCorpus:
         found = pdf_sections(pdf)
         sections += found
         links += discover_links(corpus_dir / pdf.name, found)
+    repeated = sorted(label for label, n in Counter(s.label for s in sections).items() if n > 1)
+    if repeated:
+        log.warning("Several sections share a label (%s): a question can reach only one of them. "
+                    "Keep one guide per corpus folder, or guides whose workshops are labelled apart.",
+                    ", ".join(repeated))
     known = {s.label for s in sections}
     linked = [p for p in (load_saved_pages(pages_dir, links) if pages_dir else []) if p.text.strip()]
     for page in linked:

@@ -1,9 +1,11 @@
-"""Clean pages → sections of the guide, each with its label, title, place, theme and pages.
+"""Clean lines and their headings → sections of a guide, each with its label, title, place,
+theme and pages.
 
-The guide's structure: a cover and table of contents (pages 1-2, not a section), then
-headed parts ("Le mot du préfet de région", "Introduction", …), then round tables and
-workshops ("Table-ronde I →", "Atelier n°1", …, "Atelier partenaire →") grouped under
-« Je souhaite … » themes, and a closing contact page.
+A guide of this kind: a cover and table of contents (not a section), headed parts (the
+prefect's word, an introduction…), then workshops and round tables ("Atelier n°1", "Table-ronde
+I →", "Fiche 3 –", "Groupe de travail B", …) grouped under themes, and a closing contact page.
+Where the headings are comes from ingest/structure.py (outline, font sizes or numbering); this
+module names them: labels, kinds, titles, places, themes and roles.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Headings of the guide's non-workshop parts, as printed on a line of their own, with the
-# label each section gets. The closing page's map title opens the "Contact" section.
+from guide_assistant.ingest.pdf import OutlineEntry, StyledLine
+from guide_assistant.ingest.structure import NUMBERED, Heading, find_headings, key, toc_end
+
+# Headings of the Occitanie guide's non-workshop parts, as printed on a line of their own, with
+# the label each section gets (found by name in a PDF whose headings look like body text). The
+# closing page's map title opens the "Contact" section.
 NAMED_HEADINGS = {
     "Le mot du préfet de région": "Le mot du préfet de région",
     "Introduction": "Introduction",
@@ -28,18 +34,12 @@ ROLES = {
     "Informations pratiques": "practical",
     "Contact": "practical",
 }
-# The table of contents ends where the first part after it begins.
-TOC_END = "Le mot du préfet de région"
+# The guide's own unnumbered workshop label, printed before "**" or "→" and its title.
+PARTNER = "Atelier partenaire"
+# Kind of a numbered section, by its word's key (structure.key); other words: "atelier".
+KINDS = {"tableronde": "table-ronde"}
 
-_WORKSHOP = re.compile(
-    r"^(?P<label>Atelier\s+n°\s*(?P<num>\d+)|Table[-\s]?ronde\s+(?P<roman>[IVX]+)|Atelier\s+partenaire)"
-    r"\s*(?:\*\*)?\s*(?:→)?\s*(?P<rest>.*)$",
-    re.IGNORECASE,
-)
-_THEME_START = re.compile(r"^«\s*Je souhaite", re.IGNORECASE)
-_TITLE_END = re.compile(r"[)»?]\s*$")
 _PLACE = re.compile(r"\(([^()]*)\)\s*$")
-MAX_TITLE_LINES = 4
 
 
 @dataclass
@@ -70,26 +70,6 @@ class RawSection:
         return "\n".join(ln.text for ln in self.lines)
 
 
-def workshop_label(match: re.Match) -> tuple[str, str]:
-    """Canonical label and kind: "Atelier n°2"/atelier, "Table-ronde IV"/table-ronde, …"""
-    if match.group("num"):
-        return f"Atelier n°{int(match.group('num'))}", "atelier"
-    if match.group("roman"):
-        return f"Table-ronde {match.group('roman').upper()}", "table-ronde"
-    return "Atelier partenaire", "atelier-partenaire"
-
-
-def _heading_span(lines: list[Line], i: int, first: str) -> tuple[str, int]:
-    """The heading's full title text (it may wrap over lines) and the index after it."""
-    parts, j = [first], i + 1
-    while not _TITLE_END.search(parts[-1]) and j < len(lines) and len(parts) < MAX_TITLE_LINES:
-        parts.append(lines[j].text.strip())
-        j += 1
-    if not _TITLE_END.search(parts[-1]):  # no closing mark: the title is the first line only
-        return first, i + 1
-    return " ".join(parts), j
-
-
 def split_title(heading: str) -> tuple[str, str]:
     """("Les petits déjeuners … –", "(Tarbes, Hautes-Pyrénées)") → title, place."""
     m = _PLACE.search(heading)
@@ -99,39 +79,69 @@ def split_title(heading: str) -> tuple[str, str]:
     return title, m.group(1).strip()
 
 
-def _theme_span(lines: list[Line], i: int) -> tuple[str, int]:
-    """A « Je souhaite … » theme (it may wrap) and the index after it."""
-    parts, j = [lines[i].text.strip()], i + 1
-    while "»" not in parts[-1] and j < len(lines) and len(parts) < 3:
-        parts.append(lines[j].text.strip())
-        j += 1
-    return " ".join(parts).strip("« »"), j
+def describe(heading: str) -> tuple[str, str, str, str]:
+    """A heading's label, kind, title and place.
+
+    A named part keeps its label ("Introduction"; the closing map's title gives "Contact"), kind
+    "other", title = the heading. A numbered heading is labelled by its word and number as
+    printed ("Atelier n°2", "Table-ronde IV", "Fiche 3", "Groupe de travail B"), kind
+    "table-ronde" for a round table, else "atelier"; its title and place follow. Any other
+    heading is its own label, kind "other".
+    """
+    text = heading.strip()
+    if text in NAMED_HEADINGS:
+        return NAMED_HEADINGS[text], "other", text, ""
+    if (m := re.match(rf"{re.escape(PARTNER)}\s*(?:\*\*|→)\s*(?P<rest>.*)$", text)):
+        return PARTNER, "atelier-partenaire", *split_title(m.group("rest"))
+    if (m := NUMBERED.match(text)):
+        label = f"{m.group('word')} {'n°' if m.group('no') else ''}{m.group('num')}"
+        title, place = split_title(m.group("rest")) if m.group("rest") else (label, "")
+        return label, KINDS.get(key(m.group("word")), "atelier"), title, place
+    return text, "other", text, ""
 
 
-def split_sections(lines: list[Line]) -> list[RawSection]:
-    """Cut the document's lines into sections; the cover and table of contents are dropped."""
-    start = next((k for k, ln in enumerate(lines) if ln.text.strip() == TOC_END), 0)
+def role(label: str, index: int, kinds: list[str]) -> str:
+    """What a section is for (records.Section.role): the named parts' role (ROLES); a workshop or
+    round table is "programme"; another part is "editorial" before the first workshop, "practical"
+    after the last, else "programme" (a guide whose workshops are not numbered)."""
+    if label in ROLES:
+        return ROLES[label]
+    programme = [k for k, kind in enumerate(kinds) if kind != "other"]
+    if kinds[index] != "other" or not programme or programme[0] < index < programme[-1]:
+        return "programme"
+    return "editorial" if index < programme[0] else "practical"
+
+
+def _is_theme(headings: list[Heading], k: int) -> bool:
+    """A theme: marked so by its source, or a heading with no body that a lower-level heading follows."""
+    h = headings[k]
+    nxt = headings[k + 1] if k + 1 < len(headings) else None
+    return h.theme or (nxt is not None and nxt.start == h.end and nxt.level > h.level)
+
+
+def split_sections(lines: list[Line], headings: list[Heading]) -> list[RawSection]:
+    """Cut the document's lines into sections at `headings` (structure.find_headings). The front
+    matter (lines up to the end of the table of contents) and any line before the first heading
+    are dropped; a theme's lines open no section, and its text is the theme of the workshops after it."""
+    texts = [ln.text for ln in lines]
+    start = toc_end(texts, headings)
+    headings = [h for h in headings if h.start >= start]
     sections: list[RawSection] = []
-    theme, i = "", start
-    while i < len(lines):
-        text = lines[i].text.strip()
-        if _THEME_START.match(text):
-            theme, i = _theme_span(lines, i)
+    theme = ""
+    for k, h in enumerate(headings):
+        if _is_theme(headings, k):
+            theme = h.text.strip("« »")
             continue
-        if text in NAMED_HEADINGS:
-            label = NAMED_HEADINGS[text]
-            sections.append(RawSection(label, "other", label if label != "Contact" else text, "", "", [lines[i]]))
-            i += 1
-            continue
-        m = _WORKSHOP.match(text)
-        if m and m.group("rest"):
-            label, kind = workshop_label(m)
-            heading, j = _heading_span(lines, i, m.group("rest").strip())
-            title, place = split_title(heading)
-            sections.append(RawSection(label, kind, title, place, theme, lines[i:j]))
-            i = j
-            continue
-        if sections:
-            sections[-1].lines.append(lines[i])
-        i += 1
+        end = headings[k + 1].start if k + 1 < len(headings) else len(lines)
+        label, kind, title, place = describe(h.text)
+        sections.append(RawSection(label, kind, title, place, theme if kind != "other" else "", lines[h.start:end]))
     return sections
+
+
+def document_sections(lines: list[Line], outline: list[OutlineEntry], styled: list[list[StyledLine]]
+                      ) -> tuple[str, list[RawSection]]:
+    """The sections of one document and the source of its headings ("outline", "fonts" or
+    "patterns"; structure.find_headings)."""
+    source, headings = find_headings([ln.text for ln in lines], [ln.page for ln in lines], outline, styled,
+                                     set(NAMED_HEADINGS), (PARTNER,))
+    return source, split_sections(lines, headings)

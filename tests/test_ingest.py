@@ -350,11 +350,11 @@ def test_sentences_giving_orders_to_an_assistant_reach_no_record(caplog):
     from guide_assistant.ingest.facts import quotable
     from guide_assistant.ingest.pdf import read_corpus
     from guide_assistant.ingest.pipeline import to_record
-    from guide_assistant.ingest.sections import Line, RawSection, split_sections
+    from guide_assistant.ingest.sections import Line, RawSection, document_sections
 
     pdf = read_corpus(CORPUS)[0]
     lines = [Line(n, t) for n, page in enumerate(clean_pages(pdf.pages), start=1) for t in page.splitlines()]
-    raw = next(r for r in split_sections(lines) if r.label == "Atelier n°1")
+    raw = next(r for r in document_sections(lines, pdf.outline, pdf.lines)[1] if r.label == "Atelier n°1")
     page = raw.lines[-1].page
     hostile = RawSection(raw.label, raw.kind, raw.title, raw.place, raw.theme,
                          raw.lines + [Line(page, t) for t in INJECTED])
