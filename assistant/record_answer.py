@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from guide_assistant.assistant.answer import dated_quote, pages_text, sentence_pages, where
+from guide_assistant.assistant.answer import dated_quote, pages_text, section_citations, sentence_pages, where
 from guide_assistant.assistant.records_query import PART_KINDS, RecordMatch, RecordQuery
 from guide_assistant.assistant.scope import Edition
-from guide_assistant.records import Citation, Section
+from guide_assistant.records import Citation
 
 # What is counted, singular and plural, in French and English; and "none of it".
 NOUNS: dict[str, dict[str, tuple[str, str]]] = {
@@ -93,14 +93,6 @@ def line(match: RecordMatch, parts: bool, edition: Edition | None, language: str
     return f"- {value}{s.label}{title}, {pages_text(sentence_pages(s, match.quote))}{quote}"
 
 
-def citation(match: RecordMatch) -> Citation:
-    """The line's citation: its sentence and that sentence's pages, or the section's heading."""
-    s: Section = match.section
-    if not match.quote:
-        return Citation(section=s.label, title=s.title, pages=s.pages, quote=s.text.split("\n")[0])
-    return Citation(section=s.label, title=s.title, pages=sentence_pages(s, match.quote), quote=match.quote)
-
-
 def render_records(query: RecordQuery, matches: list[RecordMatch], others: list[RecordMatch], language: str,
                    edition: Edition | None = None) -> tuple[str, list[Citation]]:
     """How many, then a line per match, each cited; then the other programme parts meeting the
@@ -120,4 +112,6 @@ def render_records(query: RecordQuery, matches: list[RecordMatch], others: list[
         blocks.append("\n".join([t["also"].format(parts=parts, counts=counted(others, also, language),
                                                   filters=filters, quoted=quoted)]
                                 + [line(m, True, edition, language) for m in others]))
-    return "\n\n".join(blocks), [citation(m) for m in matches + others]
+    # a line's citation: its sentence on that sentence's pages, or the section's heading
+    return "\n\n".join(blocks), [c for m in matches + others
+                                  for c in section_citations(m.section, [m.quote] if m.quote else [])]
