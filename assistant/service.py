@@ -20,7 +20,8 @@ from guide_assistant.assistant.conversation import REFERS_BACK, Thread, ThreadRe
 from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
 from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
-from guide_assistant.assistant.records_query import RecordFilter, split_questions
+from guide_assistant.assistant.record_answer import render_records
+from guide_assistant.assistant.records_query import RecordFilter, RecordQuery, split_questions
 from guide_assistant.assistant.retrieval import (HybridRetriever, SectionHit, group_sections, mark_named,
                                                  named_labels, topic_sections)
 from guide_assistant.assistant.scope import Limits, ScopeReader, edition
@@ -263,7 +264,12 @@ class Assistant:
                        judged: str | None = None, limited: str | None = None) -> Iterator[str | Answer]:
         """One question: thread, limits, retrieval, refusal or answer (see `ask_stream`). The
         judge reads `judged` (default: the question, or its thread's query on a follow-up); the
-        limits are read from `limited` (default: the question)."""
+        limits are read from `limited` (default: the question). A list or a count over the guide
+        ("tous les numéros de téléphone du guide") is answered from the section records."""
+        query = self.records.query(q, follow_up=bool(history))
+        if query is not None:
+            yield self._record_answer(q, language, query, limited or q, t0)
+            return
         thread = self.thread(q, history, language)
         limits = self.scope.read(limited or q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
@@ -316,6 +322,24 @@ class Assistant:
         yield Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
                      citations=citations, sections=list(dict.fromkeys(c.section for c in citations)),
                      latency_s=time.perf_counter() - t0, debug=debug)
+
+    def _record_answer(self, q: str, language: str, query: RecordQuery, limited: str, t0: float) -> Answer:
+        """Every match of a record question, counted and cited (see records_query.RecordFilter),
+        framed by what the guide cannot say ("combien d'ateliers en Bretagne ?": none, and the
+        guide covers Occitanie) with the commissioner's contact."""
+        matches, others = self.records.matches(query), self.records.others(query)
+        text, citations = render_records(query, matches, others, language, self.scope.edition)
+        limits = self.scope.read(limited, language)
+        if limits:
+            text = "\n\n".join(x for x in (limit_note(language, limits, self.scope), text,
+                                            commissioner_line(language, self.index)) if x)
+        labels = list(dict.fromkeys(c.section for c in citations))
+        debug = {"query": q, "records": {k: sorted(v) if isinstance(v, frozenset) else v
+                                         for k, v in asdict(query).items()},
+                 "limits": asdict(limits),  # the listed sections in the guide's order: read, not ranked
+                 "sections": [(label, 1.0, 0.0, 0.0) for label in labels]}
+        return Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,
+                      citations=citations, sections=labels, latency_s=time.perf_counter() - t0, debug=debug)
 
     def with_limits(self, text: str, language: str, limits: Limits, section: Section) -> str:
         """The answer framed by what the guide cannot say: the limits first, then what the guide
