@@ -125,7 +125,8 @@ _AMOUNT_BOUND = re.compile(r"\b(?:(?P<above>plus de|au moins|sup[ée]rieure?s? [
                            r"greater than|exceeding)|(?P<below>moins de|au plus|inf[ée]rieure?s? [àa]|less than|under|"
                            r"below|at most|jusqu'[àa]|up to))\s*", re.I)
 # The words of a record question that ask nothing of their own (French and English grammar:
-# asking, listing, counting, being held, mentioning, having), folded: once they, the item nouns
+# asking, listing, counting, being held, mentioning, having; the guide and the conference or
+# programme it describes), folded: once they, the item nouns
 # and the filters are read, nothing may be left; otherwise the question has a topic of its own
 # ("quels ateliers parlent des jeunes ?") and retrieval answers it.
 _GRAMMAR = re.compile(
@@ -136,7 +137,7 @@ _GRAMMAR = re.compile(
     r"tous|toutes|complete?|exhaustive?|quel(?:le)?s?|lesquel(?:le)?s|combien|nombre|give|show|tell|name|could|"
     r"would|please|there|held|take|takes|taking|place|located|based|run|mention\w*|cites?|cited|talk\w*|about|"
     r"refer\w*|involv\w*|featur\w*|have|has|contain\w*|includ\w*|full|entire|whole|altogether|overall|listed|"
-    r"given|printed|appear\w*|found|all|every|many|number|list|guide)\b")
+    r"given|printed|appear\w*|found|all|every|many|number|list|guide|conference|programme|program)\b")
 # Verbs of paying, grammar when the question bounds an amount ("quels ateliers financent plus
 # de 1 000 € ?", "which workshops offer more than €1,000?"), folded.
 _PAYING = re.compile(r"\b(?:financ\w*|vers\w*|accord\w*|attribu\w*|subventionn\w*|offr\w*|offer\w*|provid\w*|"

@@ -90,6 +90,8 @@ def test_the_round_tables_are_counted_in_english(assistant, pdf_text):
     a = assistant.ask("How many round tables are there?")
     assert a.answer.startswith(f"The guide has {len(romans)} round tables")
     assert cited(a) == [f"Table-ronde {r}" for r in ("I", "II", "III", "IV")]
+    b = assistant.ask("Combien de tables rondes compte la conférence ?")  # the conference the guide describes
+    assert b.answer.startswith(f"Le guide compte {len(romans)} tables rondes")
 
 
 def test_workshops_and_round_tables_together(assistant):
