@@ -25,6 +25,9 @@ CALENDAR = {fold(w) for w in MONTHS_EN + MONTHS_FR + ["Monday", "Tuesday", "Wedn
                                                     "Saturday", "Sunday"]}
 _DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS_FR) + r")\s+((?:19|20)\d\d)\b", re.I)
 _YEAR = re.compile(r"\b(20\d\d)\b")
+# A period starting at a year ("since 2021", « depuis 2021 », « après 2021 »): it runs past the guide when
+# the year is the guide's own or later.
+_FROM_YEAR = re.compile(r"\b(?:after|since|post|depuis|apr[èe]s|au-del[àa] de)\s+(?:l'ann[ée]e\s+|the end of\s+|la fin\s+(?:de\s+)?)?(20\d\d)\b", re.I)
 # Asking about the present or about change since the guide (French and English time words).
 _NOW = re.compile(
     r"\b(aujourd'hui|actuellement|actuel(?:le)?s?|toujours|encore|d[ée]sormais|maintenant|à ce jour|"
@@ -39,9 +42,16 @@ _NOW = re.compile(
     # a scheme or event renewed, ended or moved since ("has it been renewed?", "a-t-il été supprimé ?")
     r"reconduit\w*|reconduire|prolong[ée]e?s?\b|prolonger|renouvel[ée]e?s?\b|renouveler|supprim[ée]e?s?\b|annul[ée]e?s?\b|report[ée]e?s? (?:à|au)|"
     r"renewed|extended|discontinued|scrapped|abolished|cancell?ed|postponed|"
-    r"(?:did|has|have)\b.{1,60}\b(?:actually|ever|yet)\b|\byet\s*\?|by now|up[- ]to[- ]date|"
+    r"(?:did|has|have)\b[^?.!]{1,150}\b(?:actually|ever|yet)\b|\byet\s*\?|by now|up[- ]to[- ]date|"
+    # an announced plan's outcome ("a fini par ouvrir", "ended up"), a bare "since" or « depuis »
+    r"(?:a|ont|avez|avons)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))? fini par|ended up|eventually|since\s*(?=[?.!,;]|$)|depuis\s*(?=[?.!,;]|$)|depuis lors|"
+    # ended or halted since ("a été arrêté ou pas ?", "has it been shut down?")
+    r"(?:a|ont|a-t-il|a-t-elle|aurait|auraient) (?:été )?(?:arr[êe]t[ée]|ferm[ée]|stopp[ée]|abandonn[ée]|suspendu|cess[ée])e?s?|"
+    r"been (?:stopped|closed|shut|halted|suspended|abandoned|dropped)|(?:closed|shut) down|"
+    # a recent past the guide cannot know ("last week", « hier »)
+    r"last week|la semaine derni[èe]re|\bhier\b|yesterday|"
     r"(?:this|next|last) month|ce mois-ci|le mois (?:prochain|dernier)|à l'avenir|in (?:the )?future|"
-    r"(?:how did|comment s'est pass[ée]e?)\b.{1,60}|a[- ]t[- ](?:il|elle) (?:bien )?(?:ouvert|d[ée]marr[ée]|eu lieu)|"
+    r"(?:how did|comment s'est pass[ée]e?)\b.{1,60}|a[- ]t[- ](?:il|elle) (?:bien )?(?:ouvert|d[ée]marr[ée]|eu lieu|vu le jour)|"
     # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
     r"(?:ça|cela) fait \w+ (?:mois|semaines|jours)|on attend|nous attendons|en retard|retard de paiement|"
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
@@ -57,12 +67,16 @@ _LEGAL = {
         r"responsabilit[ée] (?:p[ée]nale|civile|personnelle)|p[ée]nal(?:e|ement)?|condamn[ée]e?s?|amendes?|"
         r"sanctionn[ée]e?s?|sanctions?|imp[ôo]ts?|d[ée]duire|d[ée]ductibles?|d[ée]duction|fiscal(?:e|ement)?|"
         r"bail|locataires?|loyers? impay[ée]s|propri[ée]taire|expuls\w+|licenci\w+|divorce|h[ée]ritage|succession|juridique(?:ment)?|"
-        r"ill[ée]gal\w*|l[ée]gal(?:e|ement)?|litiges?|prud'?hommes|notaire|pension alimentaire)\b", re.I),
+        r"ill[ée]gal\w*|l[ée]gal(?:e|ement)?|litiges?|prud'?hommes|notaire|pension alimentaire|"
+        # one decision on one case, and its appeal
+        r"faire appel|contester|contestation|s'est vu refuser|refus(?:[ée]e?s?)?|revenir sur (?:ce|cette|sa|son|la|le) \w+)\b", re.I),
     "en": re.compile(
         r"\b(?:sue[sd]?|suing|lawsuits?|court|lawyers?|attorneys?|solicitors?|liable|liability|(?:il)?legal(?:ly)?|"
         r"fined|penalt(?:y|ies)|penali[sz]ed|sanctioned|prosecuted|tax(?:es)?|deduct\w*|landlord|tenan(?:t|cy)|"
         r"lease|evict\w*|fired|dismiss(?:ed|al)|inheritance|divorce|custody|have the right to|"
-        r"(?:am i|are we|is (?:he|she)) legally allowed)\b", re.I),
+        r"(?:am i|are we|is (?:he|she)) legally allowed|"
+        # one decision on one case, and its appeal
+        r"appeal(?:s|ed|ing)?|overturn\w*|reversed?|turned down|rejected|refused)\b", re.I),
 }
 # Places outside any one region named without a place name: other regions, the rest of the
 # country, overseas (French and English).
@@ -234,9 +248,12 @@ class ScopeReader:
         return len(parts) > 1 and all(re.search(r"\b" + re.escape(w) + r"\b", self.raw) for w in parts)
 
     def later(self, question: str) -> bool:
-        """The question asks about a year after the guide, or about the present or a change."""
+        """The question asks about a year after the guide, a period from the guide's year on
+        ("since 2021", « après 2021 »), or the present or a change."""
         years = [int(y) for y in _YEAR.findall(question)]
         if self.edition and any(y > self.edition.year for y in years):
+            return True
+        if self.edition and any(int(y) >= self.edition.year for y in _FROM_YEAR.findall(question)):
             return True
         return bool(_NOW.search(question))
 

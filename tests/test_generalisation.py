@@ -243,6 +243,15 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("L'aide aux points conseil budget a-t-elle été reconduite ?", "fr"),
     ("Depuis le webinaire, l'association a-t-elle ouvert une antenne ?", "fr"),
     ("L'Etat a-t-il prévu de prolonger le financement des points conseil budget ?", "fr"),
+    # an announced plan's outcome, a halt, a period from the guide's year on, a recent past
+    ("L'épicerie solidaire prévue à Rodez a-t-elle fini par voir le jour ?", "fr"),
+    ("Did the new budget advice points that the State said it would fund in the Gers actually get going?", "en"),
+    ("La permanence itinérante a été fermée ou pas ?", "fr"),
+    ("Was the Lozère mobility scheme shut down?", "en"),
+    ("Did the social centre in Agde get more money after 2021?", "en"),
+    ("Combien de communes ont rejoint le dispositif depuis 2021 ?", "fr"),
+    ("Has Lozère set up its union of CCAS since?", "en"),
+    ("Une famille a perdu son logement la semaine dernière : le CCAS peut-il l'héberger ?", "fr"),
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
@@ -258,6 +267,9 @@ def test_a_name_in_single_quotes_the_guide_never_prints_is_unnamed(assistant):
     ("Le contrat est-il renouvelable ?", "fr"),
     ("Did the guide say how long the aid lasts?", "en"),
     ("Quel est le prolongement de l'atelier n°3 ?", "fr"),
+    ("Since when has the State supported the canteen scheme?", "en"),
+    ("Qui a organisé l'atelier de Capendu ?", "fr"),
+    ("Quel arrêté fixe la tarification sociale ?", "fr"),
 ])
 def test_words_of_the_guides_own_time_are_no_limit(assistant, question, language):
     assert not assistant.scope.read(question, language).later
@@ -524,6 +536,10 @@ def test_each_one_refers_back_to_the_thread(assistant):
     ("Un parent d'élève menace de porter plainte contre la mairie à cause du tarif de la cantine : que risque-t-on ?",
      "fr", "plainte"),
     ("If our CCAS turns someone down for emergency aid, can they sue us?", "en", "sue"),
+    # one decision on one person's case and its appeal
+    ("The CAF turned down a family's housing aid last month. Can our CCAS get it overturned?", "en", "overturned"),
+    ("La mission locale a refusé l'entrée d'un jeune au dispositif : comment contester ?", "fr", "contester"),
+    ("Mon administré a reçu un refus pour son dossier, que faire ?", "fr", "refus"),
 ])
 def test_how_the_law_settles_a_case_is_beyond_the_guide(assistant, question, language, word):
     assert word in assistant.scope.read(question, language).legal
