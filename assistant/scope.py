@@ -42,9 +42,12 @@ _NOW = re.compile(
     # a scheme or event renewed, ended or moved since ("has it been renewed?", "a-t-il été supprimé ?")
     r"reconduit\w*|reconduire|prolong[ée]e?s?\b|prolonger|renouvel[ée]e?s?\b|renouveler|supprim[ée]e?s?\b|annul[ée]e?s?\b|report[ée]e?s? (?:à|au)|"
     r"renewed|extended|discontinued|scrapped|abolished|cancell?ed|postponed|"
-    r"(?:did|has|have)\b[^?.!]{1,150}\b(?:actually|ever|yet)\b|\byet\s*\?|by now|up[- ]to[- ]date|"
+    r"(?:did|has|have)\b[^?.!]{1,150}\b(?:actually|ever|yet)\b|\byet(?=\s*\?)|by now|up[- ]to[- ]date|"
     # an announced plan's outcome ("a fini par ouvrir", "ended up"), a bare "since" or « depuis »
-    r"(?:a|ont|avez|avons)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))? fini par|ended up|eventually|since\s*(?=[?.!,;]|$)|depuis\s*(?=[?.!,;]|$)|depuis lors|"
+    r"(?:a|ont|avez|avons)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))? fini par|ended up|eventually|since(?=\s*(?:[?.!,;]|$))|depuis(?=\s*(?:[?.!,;]|$))|depuis lors|"
+    # what came of it, and what replaced it (« ça a donné quoi ? », "what came after it", "wound down")
+    r"(?:ça|cela) a donné quoi|qu'est-ce que (?:ça|cela) a donné|quoi finalement|finalement(?=\s*\?)|"
+    r"what came (?:of|after)|how did it (?:go|turn out)|turned out|wound down|successor|remplac[ée]e?s? par|a pris la suite|"
     # ended or halted since ("a été arrêté ou pas ?", "has it been shut down?")
     r"(?:a|ont|a-t-il|a-t-elle|aurait|auraient) (?:été )?(?:arr[êe]t[ée]|ferm[ée]|stopp[ée]|abandonn[ée]|suspendu|cess[ée])e?s?|"
     r"been (?:stopped|closed|shut|halted|suspended|abandoned|dropped)|(?:closed|shut) down|"
@@ -78,6 +81,21 @@ _LEGAL = {
         # one decision on one case, and its appeal
         r"appeal(?:s|ed|ing)?|overturn\w*|reversed?|turned down|rejected|refused)\b", re.I),
 }
+# What will be decided for one person ("ses dettes vont-elles être effacées ?", "que va décider Pôle
+# emploi pour lui ?", "will the UDAF find him a flat?"): a decision verb in the future, read only
+# when the question also points at one person (see `_ONE_PERSON`). The guide describes schemes; it
+# cannot tell how one case will end.
+_DECIDED = {
+    "fr": re.compile(r"\b(?:va|vont)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))?\s+(?:[\w]+\s+)?"
+                     r"(?:[êe]tre|se voir|d[ée]cider|accepter|refuser)\b|\b(?:sera|seront)(?:[- ]t[- ](?:il|elle)|-(?:ils|elles))?\s+"
+                     r"\w+[ée]e?s?\b|\b(?:paiera|paieront|d[ée]cidera|d[ée]cideront|acceptera|refusera|obtiendra)\b", re.I),
+    "en": re.compile(r"\b(?:will|is (?:he|she|it) going to|are they going to)\b[^?.!]{0,60}?\b(?:be|get|find|decide|pay|accept|"
+                     r"refuse|lose|keep)\b", re.I),
+}
+_ONE_PERSON = {
+    "fr": re.compile(r"\b(?:lui|son|sa|ses|elle|leur)\b", re.I),
+    "en": re.compile(r"\b(?:him|her|his|she|he)\b", re.I),
+}
 # Places outside any one region named without a place name: other regions, the rest of the
 # country, overseas (French and English).
 _OTHER_PLACES = re.compile(
@@ -95,11 +113,11 @@ _ROMAN = re.compile(r"^[IVX]+$")
 # A scheme named by a scheme noun and the word after it ("contrat d'engagement", "prime
 # d'activité", "pass Sport"): French and English nouns that name schemes.
 _SCHEME = re.compile(
-    r"\b(?:dispositif|programme|plan|pass|contrat|label|fonds|prime|ch[èe]que|bonus|allocation|carte|"
-    r"scheme|program|fund|allowance|card|contract)\s+(?:(?:de la|de l'|d'|de|du|des)\s*)?[\w’'-]{3,}", re.I)
+    r"\b(?:dispositif|programme|plan|pass|contrat|label|fonds|prime|ch[èe]que|bonus|allocation|carte|garantie|"
+    r"scheme|program|fund|allowance|card|contract|guarantee)\s+(?:(?:de la|de l'|d'|de|du|des)\s*)?[\w’'-]{3,}", re.I)
 _QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]|(?<![\w’'])['‘]([^'’‘]{3,60}?)['’](?![\w’'])")
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |des )?[A-ZÀ-Ý][\w’'-]+)*)")
-_ENGLISH_SCHEME_NOUNS = {"scheme", "program", "programme", "fund", "allowance", "card", "contract", "plan"}
+_ENGLISH_SCHEME_NOUNS = {"scheme", "program", "programme", "fund", "allowance", "card", "contract", "plan", "guarantee"}
 _STOP_EN = {"with", "to", "in", "on", "at", "my", "our", "your", "their", "this", "that", "a", "an", "is", "are"}
 _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au", "aux", "et", "en", "pour", "of",
                   "the", "and", "for"}
@@ -284,8 +302,13 @@ class ScopeReader:
 
     def legal(self, question: str, language: str = "fr") -> list[str]:
         """Words of the question asking how the law settles one case ("attaque en justice", "income
-        tax", "le droit de rester" after "bail") that the guide's text never uses, in order."""
-        found = [m.group(0) for m in _LEGAL[language].finditer(question)] if language in _LEGAL else []
+        tax", "le droit de rester" after "bail") or what will be decided for one person ("ses dettes
+        vont être effacées"), that the guide's text never uses, in order."""
+        if language not in _LEGAL:
+            return []
+        found = [m.group(0) for m in _LEGAL[language].finditer(question)]
+        if _ONE_PERSON[language].search(question):
+            found += [m.group(0) for m in _DECIDED[language].finditer(question)]
         return [w for w in dict.fromkeys(found) if not self.uses(w)]
 
     def read(self, question: str, language: str = "fr") -> Limits:

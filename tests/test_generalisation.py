@@ -252,6 +252,9 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("Combien de communes ont rejoint le dispositif depuis 2021 ?", "fr"),
     ("Has Lozère set up its union of CCAS since?", "en"),
     ("Une famille a perdu son logement la semaine dernière : le CCAS peut-il l'héberger ?", "fr"),
+    ("Le point conseil budget de Foix, ça a donné quoi ?", "fr"),
+    ("Which programme was the successor of the youth plan?", "en"),
+    ("L'Aveyron a-t-il créé une union depuis ?", "fr"),  # French spacing before « ? »
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
@@ -540,11 +543,27 @@ def test_each_one_refers_back_to_the_thread(assistant):
     ("The CAF turned down a family's housing aid last month. Can our CCAS get it overturned?", "en", "overturned"),
     ("La mission locale a refusé l'entrée d'un jeune au dispositif : comment contester ?", "fr", "contester"),
     ("Mon administré a reçu un refus pour son dossier, que faire ?", "fr", "refus"),
+    # what will be decided for one person
+    ("Une habitante suivie par le CCAS : sa demande de logement va-t-elle être acceptée ?", "fr", "va-t-elle être"),
+    ("Will the mission locale find her a training place before the summer?", "en", "Will the mission locale find"),
 ])
 def test_how_the_law_settles_a_case_is_beyond_the_guide(assistant, question, language, word):
     assert word in assistant.scope.read(question, language).legal
     a = assistant.ask(question)
     assert a.refused or ("il ne dit pas" if language == "fr" else "it does not say") in first_line(a)
+
+
+@pytest.mark.parametrize("question, language", [
+    ("Qui va payer les petits-déjeuners à l'école ?", "fr"),
+    ("Combien va toucher un jeune en contrat d'engagement ?", "fr"),
+    ("Who will pay for the breakfasts?", "en"),
+])
+def test_a_future_without_one_person_is_no_personal_case(assistant, question, language):
+    assert assistant.scope.legal(question, language) == []
+
+
+def test_a_french_scheme_name_in_an_english_question_is_read(assistant):
+    assert "Garantie jeunes" in assistant.scope.read("How much is the Garantie jeunes allowance?", "en").unnamed
 
 
 def test_the_guides_own_words_of_law_are_no_limit(assistant):
