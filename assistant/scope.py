@@ -168,7 +168,10 @@ class Edition:
 
     def label(self, language: str) -> str:
         """"guide de juillet 2021" / "guide of July 2021": the mark put beside every figure."""
-        return f"guide de {self.month_year('fr')}" if language == "fr" else f"guide of {self.month_year('en')}"
+        if language != "fr":
+            return f"guide of {self.month_year('en')}"
+        de = "d'" if self.month_fr[0] in "aeiouy" else "de "  # « guide d'avril », « guide d'octobre »
+        return f"guide {de}{self.month_year('fr')}"
 
 
 def edition(sections: list[Section]) -> Edition | None:

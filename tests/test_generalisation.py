@@ -11,7 +11,7 @@ import pytest
 
 from guide_assistant.assistant.conversation import ThreadReader
 from guide_assistant.assistant.records_query import split_questions
-from guide_assistant.assistant.scope import ScopeReader, expand_acronym
+from guide_assistant.assistant.scope import Edition, ScopeReader, expand_acronym
 from guide_assistant.ingest.facts import is_heading, quotable
 from guide_assistant.records import Turn
 
@@ -288,6 +288,11 @@ def test_every_figure_is_dated(assistant):
     a = assistant.ask("Comment financer des petits déjeuners à l'école ?")
     lines = [ln for ln in a.answer.splitlines() if "€" in ln]
     assert lines and all("juillet 2021" in ln for ln in lines)
+
+
+def test_the_edition_mark_elides_before_a_vowel():
+    assert Edition("12 octobre 2023", 12, 2023, "octobre", "October").label("fr") == "guide d'octobre 2023"
+    assert Edition("7 juillet 2021", 7, 2021, "juillet", "July").label("fr") == "guide de juillet 2021"
 
 
 def test_the_guides_edition_and_region_come_from_its_text(assistant):
