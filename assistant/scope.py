@@ -54,7 +54,8 @@ _NOW = re.compile(
     # a recent past the guide cannot know ("last week", « hier »)
     r"last week|la semaine derni[èe]re|\bhier\b|yesterday|"
     r"(?:this|next|last) month|ce mois-ci|le mois (?:prochain|dernier)|à l'avenir|in (?:the )?future|"
-    r"(?:how did|comment s'est pass[ée]e?)\b.{1,60}|a[- ]t[- ](?:il|elle) (?:bien )?(?:ouvert|d[ée]marr[ée]|eu lieu|vu le jour)|"
+    r"(?:how did|comment s'est pass[ée]e?)\b.{1,60}|(?:a[- ]t[- ](?:il|elle|on)|ont[- ](?:ils|elles)) (?:bien |finalement |vraiment )?"
+    r"(?:ouvert|d[ée]marr[ée]|eu lieu|vu le jour)|"
     # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
     r"(?:ça|cela) fait \w+ (?:mois|semaines|jours)|on attend|nous attendons|en retard|retard de paiement|"
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
@@ -72,7 +73,7 @@ _LEGAL = {
         r"bail|locataires?|loyers? impay[ée]s|propri[ée]taire|expuls\w+|licenci\w+|divorce|h[ée]ritage|succession|juridique(?:ment)?|"
         r"ill[ée]gal\w*|l[ée]gal(?:e|ement)?|litiges?|prud'?hommes|notaire|pension alimentaire|"
         # one decision on one case, and its appeal
-        r"faire appel|contester|contestation|s'est vu refuser|refus(?:[ée]e?s?)?|revenir sur (?:ce|cette|sa|son|la|le) \w+)\b", re.I),
+        r"faire appel|contester|contestation|s'est vu refuser|refus(?:ée?s?)?|revenir sur (?:ce|cette|sa|son|la|le) \w+)\b", re.I),
     "en": re.compile(
         r"\b(?:sue[sd]?|suing|lawsuits?|court|lawyers?|attorneys?|solicitors?|liable|liability|(?:il)?legal(?:ly)?|"
         r"fined|penalt(?:y|ies)|penali[sz]ed|sanctioned|prosecuted|tax(?:es)?|deduct\w*|landlord|tenan(?:t|cy)|"
@@ -117,6 +118,8 @@ _SCHEME = re.compile(
     r"scheme|program|fund|allowance|card|contract|guarantee)\s+(?:(?:de la|de l'|d'|de|du|des)\s*)?[\w’'-]{3,}", re.I)
 _QUOTED = re.compile(r"[«\"“]\s*([^»\"”]{3,60}?)\s*[»\"”]|(?<![\w’'])['‘]([^'’‘]{3,60}?)['’](?![\w’'])")
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |des )?[A-ZÀ-Ý][\w’'-]+)*)")
+# A person's name follows a civility ("Mme Dupont", "Mr Smith"): a resident, not a scheme the guide omits.
+_CIVILITY = re.compile(r"\b(?:M|Mme|Mlle|Mr|Mrs|Ms|Dr|Madame|Monsieur|Mademoiselle)\.?\s*$")
 _ENGLISH_SCHEME_NOUNS = {"scheme", "program", "programme", "fund", "allowance", "card", "contract", "plan", "guarantee"}
 _STOP_EN = {"with", "to", "in", "on", "at", "my", "our", "your", "their", "this", "that", "a", "an", "is", "are"}
 _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au", "aux", "et", "en", "pour", "of",
@@ -293,15 +296,17 @@ class ScopeReader:
     def unnamed(self, question: str, language: str = "fr") -> list[str]:
         """Acronyms, quoted and capitalised names, and scheme names ("contrat d'engagement jeune":
         a scheme noun and the word naming it) of the question that the guide never uses."""
-        capitalised = _CAPITALISED.findall(question)
+        capitalised = [c for c in _CAPITALISED.findall(question) if not _CIVILITY.search(question.split(c)[0])]
         if language == "en":  # English capitalises common nouns ("the State"): only multiword names,
-            # and a word with a capital inside it, which only a name has ("MaPrimeRénov'", "FranceConnect")
-            capitalised = [c for c in capitalised if " " in c or re.search(r"[a-zà-ÿ][A-ZÀ-Ý]", c)]
+            # and a word with a capital inside it, which only a name has ("MaPrimeRénov'", "FranceConnect",
+            # "Pass'Sport")
+            capitalised = [c for c in capitalised if " " in c or re.search(r"[a-zà-ÿ]['’-]?[A-ZÀ-Ý]", c)]
         names = written_names(question) + capitalised
         names += [m.group(0) for m in _SCHEME.finditer(question) if scheme_name(m.group(0), language)]
         places = {fold(p) for p, _ in places_in(question)}
-        return [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
-                and fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
+        found = [n for n in dict.fromkeys(names) if n not in EVERYDAY_ACRONYMS
+                 and fold(n) not in places and fold(n) not in CALENDAR and not self.known(n)]
+        return [n for n in found if not any(n != m and n in m for m in found)]  # "Fonds" within "Fonds vert"
 
     def legal(self, question: str, language: str = "fr") -> list[str]:
         """Words of the question asking how the law settles one case ("attaque en justice", "income
@@ -309,7 +314,9 @@ class ScopeReader:
         vont être effacées"), that the guide's text never uses, in order."""
         if language not in _LEGAL:
             return []
-        found = [m.group(0) for m in _LEGAL[language].finditer(question)]
+        # both languages' words: officials quote French terms in English ("taxe d'habitation", "bail")
+        found = [m.group(0) for lang in sorted(_LEGAL, key=lambda lang: lang != language)
+                 for m in _LEGAL[lang].finditer(question)]
         if _ONE_PERSON[language].search(question):
             found += [m.group(0) for m in _DECIDED[language].finditer(question)]
         return [w for w in dict.fromkeys(found) if not self.uses(w)]

@@ -343,10 +343,13 @@ class Assistant:
 
     def with_limits(self, text: str, language: str, limits: Limits, section: Section) -> str:
         """The answer framed by what the guide cannot say: the limits first, then what the guide
-        said at its date, then who would know today (the section's contacts are in the answer;
-        without any, the commissioner's)."""
+        said at its date, then who would know today: the section's contacts (in the answer) when
+        the question is about that section's own subject, else the commissioner's (without a
+        card, or when the question names a scheme the guide never does, which that section's
+        contacts do not run)."""
         note = limit_note(language, limits, self.scope)
-        contact = "" if contact_card(section, language) else commissioner_line(language, self.index)
+        own = contact_card(section, language) and not limits.unnamed
+        contact = "" if own else commissioner_line(language, self.index)
         today = LIMIT_TEXTS[language]["today"] if not contact else contact
         return "\n\n".join([note, text, today])
 

@@ -12,6 +12,7 @@ import pytest
 from guide_assistant.assistant.conversation import ThreadReader
 from guide_assistant.assistant.records_query import split_questions
 from guide_assistant.assistant.scope import Edition, ScopeReader, expand_acronym
+from guide_assistant.assistant.service import LIMIT_TEXTS
 from guide_assistant.ingest.facts import is_heading, quotable
 from guide_assistant.records import Turn
 
@@ -255,6 +256,7 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("Le point conseil budget de Foix, ça a donné quoi ?", "fr"),
     ("Which programme was the successor of the youth plan?", "en"),
     ("L'Aveyron a-t-il créé une union depuis ?", "fr"),  # French spacing before « ? »
+    ("Les deux épiceries annoncées ont-elles finalement ouvert ?", "fr"),
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
@@ -565,6 +567,17 @@ def test_how_the_law_settles_a_case_is_beyond_the_guide(assistant, question, lan
 ])
 def test_a_future_without_one_person_is_no_personal_case(assistant, question, language):
     assert assistant.scope.legal(question, language) == []
+
+
+def test_a_scheme_the_guide_never_names_sends_to_the_commissioner_not_the_sections_contacts(assistant):
+    a = assistant.ask("Le Fonds vert peut-il financer la rénovation de l'école ?")
+    assert a.debug["limits"]["unnamed"] == ["Fonds vert"]
+    assert a.refused or ("eric.pelisson@occitanie.gouv.fr" in a.answer
+                         and LIMIT_TEXTS["fr"]["today"] not in a.answer)
+
+
+def test_a_residents_name_is_no_unnamed_scheme(assistant):
+    assert assistant.scope.read("Mme Dupont va être expulsée : le CCAS peut-il l'aider ?", "fr").unnamed == []
 
 
 def test_a_french_scheme_name_in_an_english_question_is_read(assistant):
