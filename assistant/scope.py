@@ -61,6 +61,11 @@ _NOW = re.compile(
     r"pas (?:encore )?(?:re[çc]u|vers[ée])|(?:been )?waiting|delayed|not (?:yet )?(?:received|paid))\b",
     re.I,
 )
+# "Still" next to a negation is "not yet": the state the question describes, which the guide gives at
+# its date (« combien sont encore sans centre social ? », "which departments still don't have one?",
+# « je n'ai toujours pas reçu le lien »), not a question about what changed since.
+_STILL = re.compile(r"still|encore|toujours", re.I)
+_NOT_YET = re.compile(r"\b(?:pas|jamais|sans|aucun\w*|manque\w*|plus|not|no|never|without|\w+n't)\b|\bn'", re.I)
 # How the law settles one case (lawsuits, liability, penalties, taxes, tenancy, employment,
 # family law): the words of those fields in French and English. A programme guide gives schemes
 # and their conditions, never a ruling on someone's case; a word the guide itself uses (its
@@ -279,7 +284,8 @@ class ScopeReader:
             return True
         if self.edition and any(int(y) >= self.edition.year for y in _FROM_YEAR.findall(question)):
             return True
-        return bool(_NOW.search(question))
+        return any(not _NOT_YET.search(question[max(0, m.start() - 24): m.end() + 24])
+                   or not _STILL.fullmatch(m.group(0)) for m in _NOW.finditer(question))
 
     def elsewhere(self, question: str) -> list[str]:
         """Places of the question in another region than the guide's, and the words that point

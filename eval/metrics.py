@@ -528,6 +528,9 @@ class ItemScore(BaseModel):
     unsupported: list[Detail] = Field(default=[], description="details absent from the cited sections")
     limit_stated: bool | None = Field(default=None, description="beyond_guide items: refused, or the answer "
                                       "says what the guide cannot say; None for other types")
+    false_limit: bool | None = Field(default=None, description="answerable items (not beyond_guide, not "
+                                     "expecting a refusal) answered: the answer still says the guide cannot say "
+                                     "something (a needless caveat); None for other items")
     body_language: Literal["fr", "en"] | None = Field(default=None, description="language of the answer's own words")
     body_language_match: bool | None = Field(default=None, description="body_language == the item's lang")
     dated: bool | None = Field(default=None, description="every euro-amount line holds 2021; None when "
@@ -575,11 +578,17 @@ def score_item(
         invented=invented_details(text, corpus_text),
         unsupported=unsupported_details(text, cited, section_texts),
         limit_stated=(refused or limit_stated(text)) if item.type == "beyond_guide" else None,
+        false_limit=limit_stated(text) if _answerable(item) and not refused else None,
         body_language=body,
         body_language_match=body == item.lang,
         dated=None if refused else dated(text, item.question),
         latency_s=float(latency) if latency is not None else None,
     )
+
+
+def _answerable(item: EvalItem) -> bool:
+    """The guide answers the item wholly (no part of it is beyond the guide)."""
+    return item.type not in ("beyond_guide", "out_of_scope", "adversarial") and not item.expect_refusal
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -614,6 +623,7 @@ _MEANS = {
     # beyond_guide items only (limit_stated is None for the other types)
     "limit_stated_recall": lambda s: s.limit_stated if s.expect_refusal else None,
     "partial_limit_stated": lambda s: s.limit_stated if not s.expect_refusal else None,
+    "false_limit_rate": lambda s: s.false_limit,
     "body_language_match": lambda s: s.body_language_match,
     "dated_rate": lambda s: s.dated,
 }
@@ -644,14 +654,16 @@ def aggregate(
     by=None: one dict {"n", "hit@1", "hit@3", "hit@5", "mrr", "fact_recall", "all_facts",
     "citation_hit", "citation_precision", "refusal_accuracy", "refusal_recall",
     "false_refusal_rate", "language_match", "forbidden_rate", "invented_rate",
-    "unsupported_rate", "limit_stated_recall", "partial_limit_stated", "body_language_match",
+    "unsupported_rate", "limit_stated_recall", "partial_limit_stated", "false_limit_rate", "body_language_match",
     "dated_rate", "invented_total", "unsupported_total", "latency_p50_s", "latency_p95_s",
     "counts": {key: n}}. Every mean is 0.0-1.0 (None when no item applies);
-    higher is better except false_refusal_rate, forbidden_rate, invented_rate and
-    unsupported_rate (share of items with at least one such problem: lower is better).
+    higher is better except false_refusal_rate, false_limit_rate, forbidden_rate, invented_rate
+    and unsupported_rate (share of items with at least one such problem: lower is better).
     limit_stated_recall: share of the wholly-beyond-the-guide items (type beyond_guide,
     expect_refusal true) refused or stating the guide's limit; partial_limit_stated: the same
-    over the partly-beyond items (expect_refusal false). body_language_match: share of answers
+    over the partly-beyond items (expect_refusal false); false_limit_rate: share of the answered,
+    wholly answerable items whose answer still states a limit (a needless caveat, lower is
+    better). body_language_match: share of answers
     whose own words are in the question's language. dated_rate: share of the answers stating a
     euro amount (refusals excluded) whose every amount line gives the guide's year.
     by="type" or "lang": {group value: that dict}, groups sorted.

@@ -39,6 +39,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("unsupported_rate", "unsupp↓"),
     ("limit_stated_recall", "limit ok"),
     ("partial_limit_stated", "limit ok (partial)"),
+    ("false_limit_rate", "false limit↓"),
     ("body_language_match", "body lang ok"),
     ("dated_rate", "dated"),
     ("latency_p50_s", "p50 s"),
@@ -59,6 +60,7 @@ SET_ROWS: list[tuple[str, str]] = [
     ("false_refusal_rate", "false refusal rate ↓"),
     ("limit_stated_recall", "limit stated recall"),
     ("partial_limit_stated", "limit stated (partial)"),
+    ("false_limit_rate", "false limit rate ↓"),
     ("body_language_match", "body language match"),
     ("dated_rate", "dated rate"),
     ("invented_rate", "invented rate ↓"),
@@ -66,7 +68,7 @@ SET_ROWS: list[tuple[str, str]] = [
     ("latency_p95_s", "latency p95 s ↓"),
 ]
 GAP_NAMES = {"fact_recall": "fact recall", "all_facts": "all facts", "citation_hit": "citation hit"}
-LOWER_IS_BETTER = {"false_refusal_rate", "forbidden_rate", "invented_rate", "unsupported_rate",
+LOWER_IS_BETTER = {"false_refusal_rate", "false_limit_rate", "forbidden_rate", "invented_rate", "unsupported_rate",
                    "latency_p50_s", "latency_p95_s", "invented_total", "unsupported_total"}
 CHART_METRICS = ["hit@1", "mrr", "fact_recall", "all_facts", "citation_hit", "refusal_accuracy"]
 _NAMES = dict(COLUMNS)

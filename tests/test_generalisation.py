@@ -257,6 +257,7 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("Which programme was the successor of the youth plan?", "en"),
     ("L'Aveyron a-t-il créé une union depuis ?", "fr"),  # French spacing before « ? »
     ("Les deux épiceries annoncées ont-elles finalement ouvert ?", "fr"),
+    ("La cantine à 1 € existe-t-elle encore ?", "fr"),
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
@@ -275,6 +276,10 @@ def test_a_name_in_single_quotes_the_guide_never_prints_is_unnamed(assistant):
     ("Since when has the State supported the canteen scheme?", "en"),
     ("Qui a organisé l'atelier de Capendu ?", "fr"),
     ("Quel arrêté fixe la tarification sociale ?", "fr"),
+    # "still" next to a negation is the state the guide gives at its date, not a change since
+    ("Combien de départements n'ont toujours pas d'union de CCAS ?", "fr"),
+    ("How many priority neighbourhoods still lack… no, still have no social centre?", "en"),
+    ("Je n'ai encore jamais monté de point conseil budget : combien verse l'État ?", "fr"),
 ])
 def test_words_of_the_guides_own_time_are_no_limit(assistant, question, language):
     assert not assistant.scope.read(question, language).later

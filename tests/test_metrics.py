@@ -565,12 +565,15 @@ def test_score_item_beyond_guide_limit_stated():
     assert p_bad.limit_stated is False and p_bad.dated is False
     other = score_item(make_item(), make_answer("Le guide ne dit pas."), ["Atelier n°2"], CORPUS, SECTIONS)
     assert other.limit_stated is None
+    # an answerable item answered with a caveat is a false limit; a beyond item never is
+    assert other.false_limit is True and refused.false_limit is None and p_ok.false_limit is None
 
     agg = aggregate([refused, said, silent, p_ok, p_bad, other])
     assert agg["limit_stated_recall"] == pytest.approx(2 / 3) and agg["counts"]["limit_stated_recall"] == 3
     assert agg["partial_limit_stated"] == 0.5 and agg["counts"]["partial_limit_stated"] == 2
     assert agg["dated_rate"] == pytest.approx(2 / 3) and agg["counts"]["dated_rate"] == 3  # silent, p_ok, p_bad
     assert agg["body_language_match"] == 1.0
+    assert agg["false_limit_rate"] == 1.0 and agg["counts"]["false_limit_rate"] == 1
     # the existing keys keep their meaning
     assert agg["refusal_recall"] == pytest.approx(1 / 3) and agg["false_refusal_rate"] == 0.0
     by_type = aggregate([refused, said, silent, p_ok, p_bad, other], by="type")
