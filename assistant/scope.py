@@ -65,7 +65,7 @@ _NOW = re.compile(
 # its date (« combien sont encore sans centre social ? », "which departments still don't have one?",
 # « je n'ai toujours pas reçu le lien »), not a question about what changed since.
 _STILL = re.compile(r"still|encore|toujours", re.I)
-_NOT_YET = re.compile(r"\b(?:pas|jamais|sans|aucun\w*|manque\w*|plus|not|no|never|without|\w+n't)\b|\bn'", re.I)
+_NOT_YET = re.compile(r"\b(?:pas|jamais|sans|aucun\w*|manque\w*|plus|not|no|never|without|lack\w*|\w+n't)\b|\bn'", re.I)
 # How the law settles one case (lawsuits, liability, penalties, taxes, tenancy, employment,
 # family law): the words of those fields in French and English. A programme guide gives schemes
 # and their conditions, never a ruling on someone's case; a word the guide itself uses (its
