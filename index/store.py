@@ -37,10 +37,11 @@ from guide_assistant.records import Chunk, Section
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
+FORMAT_VERSION = 8  # 2: sentences and their vectors stored; 3: every file hashed in the manifest;
 # 4: sections carry a role, headings are not quotable; 5: the guide's vocabulary and its word vectors;
 # 6: a quotable sentence announcing a value by ":" carries that value; 7: headings of any guide of this
-# kind (outline, font sizes, numbering), sections carry their printed page labels
+# kind (outline, font sizes, numbering), sections carry their printed page labels; 8: a name on its own line
+# is quoted with the role under it
 MANIFEST = "manifest.json"
 SECTIONS = "sections.json"
 SENTENCES = "sentences.json"  # [[section label, sentence], …] in document order

@@ -22,6 +22,12 @@ _SENTENCE_END = re.compile(r"[.!?:;»)]$")
 _LIST_ITEM = re.compile(r"^(Site |Contact|Tel\b|Numéro|Carte |https?://|Pour (?:aller plus loin|en savoir plus))")
 # A line starting with a time ("14h55 → Fin …") or a bullet is an item of its own (schedules, lists).
 _ITEM_START = re.compile(r"^(\d{1,2}\s?h\s?\d{0,2}\b|[-•→▪◦]\s)")
+# A person's name alone on its line (« Eric Pélisson »), and a line opening with a French role noun, as
+# contact blocks print them one under the other.
+_PERSON = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'’-]+(?:[ -][A-ZÀ-Ý][\wÀ-ÿ'’-]+){1,2}$")
+_ROLE_START = re.compile(r"^(?:Commissaire|Directeur|Directrice|Pr[ée]f[eè]t|Pr[ée]f[eè]te|Sous-pr[ée]f[eè]te?|Maire|"
+                         r"Adjointe?|Pr[ée]sidente?|Vice-pr[ée]sidente?|Charg[ée]e?|Responsable|Conseill[eè]re?|"
+                         r"Cheffe?|D[ée]l[ée]gu[ée]e?|Secr[ée]taire|Coordinat(?:eur|rice)|Animat(?:eur|rice))\b")
 WRAP_SHARE = 0.8  # a line at least this share of the text width was wrapped, not ended
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý«\"])")
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
@@ -93,11 +99,15 @@ def quotable(text: str, skip_heading: bool = True) -> list[str]:
 def announced(sents: list[str]) -> list[str]:
     """Sentences with the value a sentence announces by ":" joined to it, when that value is a
     short line of its own (« … pas d'image, pas de son...) : » + « 05 34 45 36 39 »), so that the
-    quote carries the number it announces."""
+    quote carries the number it announces; and a person's name on a line of its own joined to
+    the role that follows it (« Eric Pélisson » + « Commissaire à la prévention… »), so that the
+    quote says who holds the role."""
     out: list[str] = []
     for s in sents:
         if out and out[-1].endswith(":") and len(out[-1]) > LABEL_MAX_CHARS and len(s) <= VALUE_MAX_CHARS:
             out[-1] = f"{out[-1]} {s}"
+        elif out and _PERSON.match(out[-1]) and _ROLE_START.match(s):
+            out[-1] = f"{out[-1]}, {s}"
         else:
             out.append(s)
     return out

@@ -522,6 +522,19 @@ def test_a_sentence_announcing_a_number_carries_it(assistant):
     assert first_line(a).startswith("Answer: 05 34 45 36 39")
 
 
+def test_a_name_on_its_own_line_is_quoted_with_the_role_under_it(assistant):
+    sents = assistant.index.sentences["Contact"][0]
+    assert any(s.startswith("Eric Pélisson, Commissaire à la prévention") for s in sents)
+    a = assistant.ask("Qui est le commissaire à la lutte contre la pauvreté auprès du préfet ?")
+    assert "Eric Pélisson" in a.answer
+    # a name-like line before anything but a role stays apart (the Republic's motto, a signature)
+    body = "Les communes rurales peuvent mobiliser les dispositifs de la stratégie nationale de prévention.\n" * 4
+    assert any(s.startswith("Jeanne Martin, Directrice") for s in
+               quotable(f"Titre\n{body}Jeanne Martin\nDirectrice de la mission locale de l'Aude.\n"))
+    assert not any("Fraternité, " in s for s in
+                   quotable(f"Titre\n{body}Liberté Égalité Fraternité\nMesdames et messieurs les élus, bienvenue.\n"))
+
+
 def test_two_subjects_joined_by_and_get_both_workshops(assistant):
     a = assistant.ask("Who presents the youth housing workshop and the AIVS workshop?")
     assert {"Atelier n°6", "Atelier n°12"} <= set(cited(a))
