@@ -408,9 +408,9 @@ def limit_note(language: str, limits: Limits, scope: ScopeReader) -> str:
 def join_answers(question: str, language: str, parts: list[str], answers: list[Answer], latency_s: float) -> Answer:
     """One Answer for a message holding several questions: each part's answer under its own
     heading (a refused part says it is not covered); refused only when every part is."""
-    texts = LIMIT_TEXTS[language]
-    blocks = [texts["part"].format(n=n, part=p) + "\n\n" + (a.answer if not a.refused else
-                                                           texts["not_covered"] + "\n" + a.answer)
+    texts, shown = LIMIT_TEXTS[language], set()
+    blocks = [texts["part"].format(n=n, part=p) + "\n\n" + _unrepeated(a.answer if not a.refused else
+                                                                       texts["not_covered"] + "\n" + a.answer, shown)
               for n, (p, a) in enumerate(zip(parts, answers), start=1)]
     citations = [c for a in answers for c in a.citations]
     return Answer(question=question, answer="\n\n".join(blocks), refused=all(a.refused for a in answers),
@@ -419,6 +419,22 @@ def join_answers(question: str, language: str, parts: list[str], answers: list[A
                   debug={"parts": [a.debug for a in answers],
                          "query": " ".join(a.debug.get("query", p) for p, a in zip(parts, answers)),
                          "sections": [s for a in answers for s in a.debug.get("sections", [])[:2]]})
+
+
+def _unrepeated(text: str, shown: set[str]) -> str:
+    """`text` without the lists (a heading line, then "- " items: a section's contact card, its
+    speakers) already in `shown`, an earlier part's answer; adds its own lists to `shown`. Two
+    parts answered from one workshop print its card once."""
+    kept = []
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.split("\n")
+        is_list = len(lines) > 1 and all(ln.startswith("- ") for ln in lines[1:])
+        if is_list:
+            if paragraph in shown:
+                continue
+            shown.add(paragraph)
+        kept.append(paragraph)
+    return "\n\n".join(kept)
 
 
 def commissioner_line(language: str, index: LoadedIndex) -> str:

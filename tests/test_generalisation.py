@@ -522,6 +522,12 @@ def test_a_sentence_announcing_a_number_carries_it(assistant):
     assert first_line(a).startswith("Answer: 05 34 45 36 39")
 
 
+def test_two_parts_from_one_workshop_print_its_contact_card_once(assistant):
+    a = assistant.ask("Pour la cantine à 1 €, l'État verse combien par repas et qui dois-je appeler ?")
+    assert a.answer.startswith("**1.") and "**2." in a.answer
+    assert a.answer.count("Contacts (Atelier n°1)") == 1 and "05 49 37 56 30" in a.answer
+
+
 def test_a_name_on_its_own_line_is_quoted_with_the_role_under_it(assistant):
     sents = assistant.index.sentences["Contact"][0]
     assert any(s.startswith("Eric Pélisson, Commissaire à la prévention") for s in sents)
