@@ -38,9 +38,12 @@ WHO_WORDS = re.compile(r"(?:^|[,;:?!.(]\s*|\b(?:et|and|mais|but|so|alors|savoir|
                        r"(?<!\b[àa] qui)|intervenant|animat|speaker", re.I)
 # Who carries a project, as French writes it ("porté par le Grand Cahors", "animé par la CAF").
 CARRIED_BY = re.compile(r"\b(?:port|anim|pilot|g[ée]r|organis|men|cr[ée])[ée]e?s? par\b", re.I)
-# A person's name as the guide prints it: "Eric PÉLISSON", "Étienne Guyot" after a title.
+# A person's name as the guide prints it: "Eric PÉLISSON", "Étienne Guyot" after a title, or a first
+# name and surname opening a sentence before the role ("Eric Pélisson, Commissaire à …").
 PERSON = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)? [A-ZÀ-Ý]{2,}(?:-[A-ZÀ-Ý]{2,})?\b|"
-                    r"\b(?:Monsieur|Madame|M\.|Mme) (?:[A-ZÀ-Ý][\wà-ÿ-]+ ?){1,3}")
+                    r"\b(?:Monsieur|Madame|M\.|Mme) (?:[A-ZÀ-Ý][\wà-ÿ-]+ ?){1,3}|"
+                    r"^(?!(?:Les?|La|L|Une?|Des|Du|De|En|Au|Aux|Dans|Pour|Sur|The|An?|In|On)\b)"
+                    r"[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)? [A-ZÀ-Ý][\wà-ÿ'’-]+(?: [A-ZÀ-Ý][\wà-ÿ'’-]+)?(?=, )")
 # A question asking for a list of sections ("quels ateliers…", "which workshops…", "all the…"):
 # French and English grammar of a plural question about the guide's parts.
 # The plural noun follows the question word within two words ("quels ateliers", "which of the
