@@ -33,8 +33,8 @@ MONTHS = {"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai
           "september": 9, "october": 10, "november": 11, "december": 12}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 
-# A whole number as written: "15 000", "10.000", "1 250" (grouped by thousands) or "300".
-INTEGER = rf"\d{{1,3}}(?:[{SPACES}.]\d{{3}})+|\d+"
+# A whole number as written: "15 000", "10.000", "25,000" (grouped by thousands, French or English) or "300".
+INTEGER = rf"\d{{1,3}}(?:[{SPACES}.,]\d{{3}})+(?![,.]?\d)|\d+"
 # A number with a unit a claim can get wrong: durations, percentages, counts of people/places.
 UNITS = {"an": "year", "ans": "year", "année": "year", "années": "year", "year": "year", "years": "year",
          "mois": "month", "month": "month", "months": "month", "jour": "day", "jours": "day", "day": "day",

@@ -633,6 +633,8 @@ def test_a_count_is_a_number_of_things_not_a_year_or_an_amount(assistant):
 @pytest.mark.parametrize("question, verdict, condition", [
     ("Is my town of 15000 people eligible for the 1 euro canteen?", "No, going by the guide", "moins de 10.000 habitants"),
     ("Mon fils a 20 ans, est-il concerné par l'obligation de formation ?", "Non, d'après le guide", "de 16 à 18 ans"),
+    # English thousands separator
+    ("Is the 1 euro canteen available to a town of 25,000 inhabitants?", "No, going by the guide", "moins de 10.000"),
 ])
 def test_a_figure_outside_a_condition_gets_a_no_with_the_condition(assistant, question, verdict, condition):
     a = assistant.ask(question)
