@@ -40,6 +40,7 @@ _EXCLUDE = re.compile(
     r"exception faite d[eu']|apart from|other than|outside(?: of)?|besides|excluding|except for|not in)\s+"
     r"(?P<what>[^,?;.]+)", re.I)
 _STARTS_QUESTION = re.compile(rf"\s*(?:(?:et|and|puis|also)\s+)?(?:{_PREPOSITION})?{_QUESTION_WORD}\b", re.I)
+_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)*")  # a capitalised name ("Lourdes", "Grand Cahors")
 MIN_PART_WORDS = 3
 MENTION_RATIO = 0.5  # on a list question, sections whose words match at least this share of the best one's
 
@@ -277,14 +278,28 @@ class RecordFilter:
                          for s in self.guide if s.place}
 
     def excluded(self, question: str) -> set[str]:
-        """Labels the question excludes: named after "except", "en dehors de"…, by label or place."""
+        """Labels the question excludes: named after "except", "en dehors de"…, by label, by
+        place, or by a name its heading prints ("apart from Lourdes": « … l'exemple de Lourdes »)."""
         out: set[str] = set()
         for m in _EXCLUDE.finditer(question):
             what = m.group("what")
             out |= set(named_labels(what, set(self.sections)))
             names = {name for name, _ in places_in(what)}
             out |= {label for label, places in self.places.items() if places & names}
+            for name in _NAME.findall(what):
+                pattern = name_pattern(name)
+                out |= {label for label, s in self.sections.items()
+                        if s.kind != "linked-page" and pattern.search(fold(f"{s.title} {s.place}"))}
         return out
+
+    @staticmethod
+    def without_exclusions(question: str) -> str:
+        """The question without what it excludes ("En dehors de la Lozère, quel atelier parle de
+        milieu rural ?" → "quel atelier parle de milieu rural ?"): the words of an excluded place or
+        section would otherwise draw retrieval to it, or to the sections that name it. The question
+        itself when nothing else is left."""
+        core = _EXCLUDE.sub(" ", question).strip(" ,;")
+        return core if len(core.split()) >= MIN_PART_WORDS else question
 
     def placed(self, question: str, excluded: set[str]) -> list[str]:
         """Labels of every section held in a place the question names (outside an exclusion)."""

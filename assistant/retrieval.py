@@ -79,8 +79,10 @@ class HybridRetriever:
         """(chunk index, cosine) best first."""
         return [(self.by_id[n.node.node_id], float(n.score)) for n in self.dense.retrieve(query)]
 
-    def retrieve(self, query: str, english: bool = False, prior_sections: list[str] = ()) -> list[Retrieved]:
-        """Top-k chunks for `query`, fused. `prior_sections`: labels from the previous turn."""
+    def retrieve(self, query: str, english: bool = False, prior_sections: list[str] = (),
+                 excluded: set[str] = frozenset()) -> list[Retrieved]:
+        """Top-k chunks for `query`, fused. `prior_sections`: labels from the previous turn;
+        `excluded`: labels whose chunks are left out before the top k are taken ("apart from…")."""
         dense = self.dense_ranked(query)
         lexical = self.lexical.retrieve(query, self.settings.candidates, expand=english)
         chunks = self.index.chunks
@@ -96,7 +98,8 @@ class HybridRetriever:
             if chunks[i].section in prior_sections:
                 scores[i] += 1.0 / (self.settings.rrf_k + HISTORY_BONUS_RANK)
         dense_of, lex_of = dict(dense), dict(lexical)
-        best = sorted(scores, key=scores.get, reverse=True)[: self.settings.top_k]
+        best = sorted((i for i in scores if chunks[i].section not in excluded), key=scores.get,
+                      reverse=True)[: self.settings.top_k]
         return [Retrieved(chunk=chunks[i], score=scores[i], dense=dense_of.get(i), lexical=lex_of.get(i)) for i in best]
 
 

@@ -152,6 +152,18 @@ def test_an_excluded_place_is_not_cited(assistant):
     assert all("Hautes-Pyrénées" not in assistant.index.sections[s].place for s in cited(a))
 
 
+@pytest.mark.parametrize("question, excluded, expected", [
+    # the excluded place's words do not draw retrieval to it; the next workshop answers
+    ("En dehors de la Lozère, quel atelier parle de milieu rural ?", "Atelier n°17", "Atelier n°1"),
+    # a name the excluded workshop's heading prints (« l'exemple de Lourdes »)
+    ("Apart from Lourdes, which workshop deals with seasonal or rural workers?", "Atelier n°16", None),
+])
+def test_an_excluded_workshop_gives_way_to_the_next(assistant, question, excluded, expected):
+    a = assistant.ask(question)
+    assert not a.refused and excluded not in cited(a)
+    assert expected is None or cited(a)[0] == expected
+
+
 def test_workshops_of_a_department_are_listed_from_the_records(assistant, sections):
     a = assistant.ask("Which workshops take place in the Hérault?")
     expected = {label for label, s in sections.items() if "Hérault" in s.place}
