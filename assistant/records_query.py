@@ -320,13 +320,13 @@ class RecordFilter:
         labels = set.intersection(*found) if found else set()
         return [label for label in self.sections if label in labels]
 
-    def narrow(self, question: str, hits: list[SectionHit], english: bool = False) -> list[SectionHit]:
-        """`hits` without the excluded sections. On a list question: exactly the sections held
+    def narrow(self, question: str, hits: list[SectionHit], excluded: set[str],
+               english: bool = False) -> list[SectionHit]:
+        """`hits` without the `excluded` sections (see `excluded`). On a list question: exactly the sections held
         in the places it names (the records are exhaustive where similarity is not), or printing
         the names it writes (`printing`), else every
         section that mentions its words about as much as the best one (by the BM25 score of the
         question's own words, and in English the guide's words for them), retrieval's order kept."""
-        excluded = self.excluded(question)
         kept = [h for h in hits if h.label not in excluded]
         if not kept or not LIST_WORDS.search(question):
             return kept or hits

@@ -270,11 +270,12 @@ class Assistant:
         if query is not None:
             yield self._record_answer(q, language, query, limited or q, t0)
             return
-        thread = self.thread(self.records.without_exclusions(q), history, language)
+        core, excluded = self.records.without_exclusions(q), self.records.excluded(q)
+        thread = self.thread(core, history, language)
         limits = self.scope.read(limited or q, language)
         hits = group_sections(self.retriever.retrieve(thread.query, english=language == "en",
-                                                      prior_sections=thread.prior, excluded=self.records.excluded(q)))
-        hits = self.records.narrow(q, hits, english=language == "en")
+                                                      prior_sections=thread.prior, excluded=excluded))
+        hits = self.records.narrow(q, hits, excluded, english=language == "en")
         named = topic_sections(hits, self.retriever.lexical.naming_terms(q, language == "en"))
         if len(named) < 2:  # else each side of "X et Y" may name its own section
             named = set(self.conjunct_sections(q, language))
@@ -288,8 +289,7 @@ class Assistant:
             yield self._refusal(q, language, hits, t0, reason=reason, debug=debug, names=unknown)
             return
         if self.judge and not named_labels(thread.query, set(self.index.sections)):
-            reranked, verdicts = self.judge.rerank(judged or (thread.query if thread.followup else
-                                                              self.records.without_exclusions(q)), language,
+            reranked, verdicts = self.judge.rerank(judged or (thread.query if thread.followup else core), language,
                                                    hits, self.index.sections)
             debug["judge"] = [(v.label, v.answers, round(v.score, 4), v.prefix_state) for v in verdicts]
             if not reranked:
