@@ -31,7 +31,7 @@ _FROM_YEAR = re.compile(r"\b(?:after|since|post|depuis|apr[èe]s|au-del[àa] de)
 # Asking about the present or about change since the guide (French and English time words).
 _NOW = re.compile(
     r"\b(aujourd'hui|actuellement|actuel(?:le)?s?|toujours|encore|d[ée]sormais|maintenant|à ce jour|"
-    r"depuis (?:la conf[ée]rence|le webinaire|l'atelier|la table-ronde|le guide|lors|cette date|ce moment|\d{4})|cette ann[ée]e|l'an prochain|"
+    r"depuis (?:la conf[ée]rence|le webinaire|l'atelier|la table-ronde|le guide|lors|cette date|ce moment|\d{4})|cette ann[ée]e(?!-l[àa])|l'an prochain|"
     r"l'ann[ée]e prochaine|prochaine rentr[ée]e|revaloris\w*|augment[ée]\w*|a[- ]t[- ]il (chang|évolu)\w*|"
     r"nouveau montant|dernier[s]? chiffres?|bilan|r[ée]sultats? (?:de|des|du)|apr[èe]s la conf[ée]rence|"
     r"still|currently|current|today|nowadays|now|since (?:the conference|the webinar|the workshop|the guide|then|\d{4})|this year|next year|"
@@ -44,7 +44,7 @@ _NOW = re.compile(
     r"renewed|extended|discontinued|scrapped|abolished|cancell?ed|postponed|"
     r"(?:did|has|have)\b[^?.!]{1,150}\b(?:actually|ever|yet)\b|\byet(?=\s*\?)|by now|up[- ]to[- ]date|"
     # an announced plan's outcome ("a fini par ouvrir", "ended up"), a bare "since" or « depuis »
-    r"(?:a|ont|avez|avons)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))? fini par|ended up|eventually|since(?=\s*(?:[?.!,;]|$))|depuis(?=\s*(?:[?.!,;]|$))|depuis lors|"
+    r"(?:a|ont|avez|avons)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))? fini par|end(?:ed|s)? up|eventually|since(?=\s*(?:[?.!,;]|$))|depuis(?=\s*(?:[?.!,;]|$))|depuis lors|"
     # what came of it, and what replaced it (« ça a donné quoi ? », "what came after it", "wound down")
     r"(?:ça|cela) a donné quoi|qu'est-ce que (?:ça|cela) a donné|quoi finalement|finalement(?=\s*\?)|"
     r"what came (?:of|after)|how did it (?:go|turn out)|turned out|wound down|successor|remplac[ée]e?s? par|a pris la suite|"
@@ -52,8 +52,9 @@ _NOW = re.compile(
     r"(?:a|ont|a-t-il|a-t-elle|aurait|auraient) (?:été )?(?:arr[êe]t[ée]|ferm[ée]|stopp[ée]|abandonn[ée]|suspendu|cess[ée])e?s?|"
     r"been (?:stopped|closed|shut|halted|suspended|abandoned|dropped)|(?:closed|shut) down|"
     # a recent past the guide cannot know ("last week", « hier »)
-    r"last week|la semaine derni[èe]re|\bhier\b|yesterday|"
+    r"last week|la semaine derni[èe]re|\bhier\b|yesterday|l'an (?:dernier|pass[ée])|l'ann[ée]e pass[ée]e|"
     r"(?:this|next|last) month|ce mois-ci|le mois (?:prochain|dernier)|à l'avenir|in (?:the )?future|"
+    r"(?:a|ont|avez|avons)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))? (?:r[ée]ellement|vraiment|effectivement|finalement) (?:[ée]t[ée] )?\w+(?:[ée]e?s?|ie?s?|ue?s?|erte?s?)\b|au final|"
     r"(?:how did|comment s'est pass[ée]e?)\b.{1,60}|(?:a[- ]t[- ](?:il|elle|on)|ont[- ](?:ils|elles)) (?:bien |finalement |vraiment )?"
     r"(?:ouvert|d[ée]marr[ée]|eu lieu|vu le jour)|"
     # a payment or a case running now ("ça fait trois mois qu'on attend le versement")
@@ -89,18 +90,19 @@ _LEGAL = {
 }
 # What will be decided for one person ("ses dettes vont-elles être effacées ?", "que va décider Pôle
 # emploi pour lui ?", "will the UDAF find him a flat?"): a decision verb in the future, read only
-# when the question also points at one person (see `_ONE_PERSON`). The guide describes schemes; it
+# when the question also points at one person or at the asker's own file (see `_ONE_PERSON`:
+# "will our CCAS's application be selected?"). The guide describes schemes; it
 # cannot tell how one case will end.
 _DECIDED = {
     "fr": re.compile(r"\b(?:va|vont)(?:[- ]t[- ](?:il|elle|on)|-(?:ils|elles))?\s+(?:[\w]+\s+)?"
-                     r"(?:[êe]tre|se voir|d[ée]cider|accepter|refuser)\b|\b(?:sera|seront)(?:[- ]t[- ](?:il|elle)|-(?:ils|elles))?\s+"
+                     r"(?:[êe]tre|se voir|d[ée]cider|accepter|refuser|obtenir|avoir|recevoir|toucher|garder|perdre)\b|\b(?:sera|seront)(?:[- ]t[- ](?:il|elle)|-(?:ils|elles))?\s+"
                      r"\w+[ée]e?s?\b|\b(?:paiera|paieront|d[ée]cidera|d[ée]cideront|acceptera|refusera|obtiendra)\b", re.I),
-    "en": re.compile(r"\b(?:will|is (?:he|she|it) going to|are they going to)\b[^?.!]{0,60}?\b(?:be|get|find|decide|pay|accept|"
+    "en": re.compile(r"\b(?:will|is (?:he|she|it) going to|are they going to)\b[^?.!]{0,100}?\b(?:be|get|find|decide|pay|accept|"
                      r"refuse|lose|keep)\b", re.I),
 }
 _ONE_PERSON = {
-    "fr": re.compile(r"\b(?:lui|son|sa|ses|elle|leur)\b", re.I),
-    "en": re.compile(r"\b(?:him|her|his|she|he)\b", re.I),
+    "fr": re.compile(r"\b(?:lui|son|sa|ses|elle|leur)\b|\b(?:notre|mon|ma) (?:dossier|candidature|demande|projet)\b", re.I),
+    "en": re.compile(r"\b(?:him|her|his|she|he)\b|\b(?:our|my)\b(?:\s+\w+'s)?\s+(?:application|file|request|bid|project)\b", re.I),
 }
 # Places outside any one region named without a place name: other regions, the rest of the
 # country, overseas (French and English).
@@ -126,6 +128,19 @@ _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-ZÀ-Ý][\w’'-]+(?: (?:de |d'|du |
 # A person's name follows a civility ("Mme Dupont", "Mr Smith"): a resident, not a scheme the guide omits.
 _CIVILITY = re.compile(r"\b(?:M|Mme|Mlle|Mr|Mrs|Ms|Dr|Madame|Monsieur|Mademoiselle)\.?\s*$")
 _ENGLISH_SCHEME_NOUNS = {"scheme", "program", "programme", "fund", "allowance", "card", "contract", "plan", "guarantee"}
+# Words that qualify a scheme noun without naming a scheme ("des bonus spécifiques", "a special fund"):
+# French and English adjectives of kind, novelty and level.
+_QUALIFIERS = {"specifique", "specifiques", "particulier", "particuliers", "particuliere", "particulieres",
+               "special", "speciale", "speciaux", "speciales", "supplementaire", "supplementaires",
+               "exceptionnel", "exceptionnelle", "exceptionnels", "exceptionnelles", "existant", "existants",
+               "existante", "existantes", "possible", "possibles", "eventuel", "eventuelle", "eventuels",
+               "eventuelles", "nouveau", "nouvelle", "nouveaux", "nouvelles", "autre", "autres", "dedie", "dedies",
+               "dediee", "dediees", "adapte", "adaptes", "adaptee", "adaptees", "national", "nationale", "nationaux",
+               "nationales", "local", "locale", "locaux", "locales", "regional", "regionale", "regionaux",
+               "regionales", "departemental", "departementale", "departementaux", "departementales", "communal",
+               "communale", "communaux", "communales", "municipal", "municipale", "municipaux", "municipales",
+               "specific", "special", "additional", "existing", "new", "other", "local", "national", "regional",
+               "dedicated", "extra", "particular", "similar", "similaires", "semblable", "semblables", "pareil"}
 _STOP_EN = {"with", "to", "in", "on", "at", "my", "our", "your", "their", "this", "that", "a", "an", "is", "are"}
 _STOP_INITIALS = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "à", "au", "aux", "et", "en", "pour", "of",
                   "the", "and", "for"}
@@ -147,13 +162,20 @@ def written_names(question: str) -> list[str]:
 
 
 def scheme_name(match: str, language: str) -> bool:
-    """A `_SCHEME` match names a scheme: its last word is no small word ("fund for"), and in
+    """A `_SCHEME` match names a scheme: its last word is no small word ("fund for") nor a
+    qualifier ("bonus spécifiques"), and in
     English it is capitalised ("the Youth Fund", not "the programme apply") unless the noun is
     French ("the contrat d'engagement jeune")."""
     noun, last = match.split()[0], match.split()[-1]
-    if fold(last) in _STOP_INITIALS | _STOP_EN:
+    if fold(last) in _STOP_INITIALS | _STOP_EN | _QUALIFIERS:
         return False
     return language != "en" or fold(noun) not in _ENGLISH_SCHEME_NOUNS or last[:1].isupper()
+
+
+def _ends(words: str) -> str:
+    """A long match shown by its first and last words ("will … be"), as the limit note quotes it."""
+    parts = words.split()
+    return words if len(parts) <= 6 else f"{parts[0]} … {parts[-1]}"
 
 
 @dataclass(frozen=True)
@@ -324,7 +346,7 @@ class ScopeReader:
         found = [m.group(0) for lang in sorted(_LEGAL, key=lambda lang: lang != language)
                  for m in _LEGAL[lang].finditer(question)]
         if _ONE_PERSON[language].search(question):
-            found += [m.group(0) for m in _DECIDED[language].finditer(question)]
+            found += [_ends(m.group(0)) for m in _DECIDED[language].finditer(question)]
         return [w for w in dict.fromkeys(found) if not self.uses(w)]
 
     def read(self, question: str, language: str = "fr") -> Limits:

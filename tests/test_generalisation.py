@@ -270,6 +270,11 @@ def test_beyond_the_guide_states_its_limit(assistant, question, language):
     ("L'Aveyron a-t-il créé une union depuis ?", "fr"),  # French spacing before « ? »
     ("Les deux épiceries annoncées ont-elles finalement ouvert ?", "fr"),
     ("La cantine à 1 € existe-t-elle encore ?", "fr"),
+    # an outcome read through "end up", an adverb of actuality on a past verb, a year past
+    ("Did the Lot end up opening a France Services in each canton?", "en"),
+    ("Combien de centres sociaux ont effectivement été créés dans les quartiers ?", "fr"),
+    ("Au final, combien de jeunes ont signé un contrat ?", "fr"),
+    ("Combien de familles le PCB de Foix a-t-il suivies l'an dernier ?", "fr"),
 ])
 def test_time_words_of_either_language_mark_a_question_after_the_guide(assistant, question, language):
     assert assistant.scope.read(question, language).later
@@ -292,6 +297,9 @@ def test_a_name_in_single_quotes_the_guide_never_prints_is_unnamed(assistant):
     ("Combien de départements n'ont toujours pas d'union de CCAS ?", "fr"),
     ("How many districts still lack a social centre?", "en"),
     ("Je n'ai encore jamais monté de point conseil budget : combien verse l'État ?", "fr"),
+    ("Une commune qui a vraiment besoin d'aide pour sa cantine, que peut-elle faire ?", "fr"),
+    ("Combien de places de crèche ont été créées en 2019 ?", "fr"),
+    ("En 2021, combien de centres sociaux étaient prévus cette année-là ?", "fr"),
 ])
 def test_words_of_the_guides_own_time_are_no_limit(assistant, question, language):
     assert not assistant.scope.read(question, language).later
@@ -594,6 +602,20 @@ def test_how_the_law_settles_a_case_is_beyond_the_guide(assistant, question, lan
     assert word in assistant.scope.read(question, language).legal
     a = assistant.ask(question)
     assert a.refused or ("il ne dit pas" if language == "fr" else "it does not say") in first_line(a)
+
+
+@pytest.mark.parametrize("question, language, words", [
+    ("Ma voisine au chômage va-t-elle obtenir une place en chantier d'insertion ?", "fr", ["va-t-elle obtenir"]),
+    ("Notre candidature à l'appel à projets sera-t-elle retenue cette fois ?", "fr", ["sera-t-elle retenue"]),
+    ("Will my town's bid for the new budget advice point funding, sent in March, be accepted?", "en", ["Will … be"]),
+])
+def test_a_decision_to_come_on_one_person_or_ones_own_file_is_a_personal_case(assistant, question, language, words):
+    assert assistant.scope.legal(question, language) == words
+
+
+def test_a_qualifier_after_a_scheme_noun_names_no_scheme(assistant):
+    assert assistant.scope.read("La CAF a-t-elle des bonus particuliers pour les crèches ?", "fr").unnamed == []
+    assert assistant.scope.read("Is there a special fund for school canteens?", "en").unnamed == []
 
 
 @pytest.mark.parametrize("question, language", [
