@@ -16,7 +16,7 @@ import numpy as np
 from guide_assistant.assistant import conditions
 from guide_assistant.details import (AMOUNT, EMAIL, PHONE, TIME, WEB_URL, Detail, extract_details, phone_value,
                                      printed)
-from guide_assistant.assistant.lexical import Translate, tokenize
+from guide_assistant.assistant.lexical import NAME, Translate, tokenize
 from guide_assistant.assistant.retrieval import SectionHit
 from guide_assistant.assistant.scope import Edition
 from guide_assistant.index.embedders import BundledEmbedding
@@ -338,21 +338,46 @@ class ExtractiveAnswerer:
 
     def list_answer(self, question: str, language: str, hits: list[SectionHit], sections: dict[str, Section],
                     qvec: np.ndarray) -> tuple[str, list[Citation]]:
-        """One line per section for a question asking for several: every programme section whose
-        fused score is close to the first's, each with its best sentence and citation."""
-        top = hits[0].score
-        listed = [sections[h.label] for h in hits if h.score >= LIST_RATIO * top
-                  and sections[h.label].kind != "linked-page"][:MAX_LIST]
-        programme = [s for s in listed if s.role == "programme"]
-        listed = programme or listed
+        """One line per section for a question asking for several: the sections that print a name
+        the question writes, else every section whose fused score is close to the first's
+        (programme sections first, at most MAX_LIST), each with its best sentence (one printing
+        the name when there is one) and citation."""
+        pool = [(h, sections[h.label]) for h in hits if sections[h.label].kind != "linked-page"]
+        # a name few sections print ("CAF", "France Services"; not the region every one prints)
+        # lists the sections that print it; else the sections scored close to the first
+        names = [n for n in named_tokens(question)
+                 if 0 < sum(mentions(s.text, [n]) for s in sections.values()) <= MAX_LIST]
+        ordered = list({s.label: s for s in [s for _, s in pool] + list(sections.values())
+                        if s.kind != "linked-page"}.values())  # retrieval's order, then the guide's
+        listed = [s for s in ordered if mentions(s.text, names)] or \
+            [s for h, s in pool if h.score >= LIST_RATIO * hits[0].score][:MAX_LIST]
+        listed = ([s for s in listed if s.role == "programme"] or listed)[:MAX_LIST]
         head = (f"D'après le guide, {len(listed)} section(s) :" if language == "fr"
                 else f"From the guide, {len(listed)} section(s) (quoted in French):")
         lines, citations = [head], []
         for section in listed:
-            quote = (self.ranked_sentences(question, section, qvec) or [section.text.split("\n")[0]])[0]
+            ranked = self.ranked_sentences(question, section, qvec) or [section.text.split("\n")[0]]
+            # "which workshops involve the CAF?": each line shows where the section names it
+            quote = next((q for q in ranked if mentions(q, names)), ranked[0])
             lines.append(f"- {where(section)} : {dated_quote(quote, self.edition, language)}")
             citations += section_citations(section, [quote])
         return "\n".join(lines), citations
+
+
+def named_tokens(question: str) -> list[list[str]]:
+    """The names the question writes (acronyms, capitalised words inside a sentence: "CAF",
+    "France Services"), each as its BM25 tokens in order; a capitalised run is one name."""
+    runs = re.findall(r"(?:" + NAME.pattern + r")(?:[ -](?:" + NAME.pattern + r"))*", question)
+    return [t for t in (tokenize(r) for r in runs) if t]
+
+
+def mentions(text: str, names: list[list[str]]) -> bool:
+    """Whether `text` writes one of `names`: its tokens in a row (stopwords aside), a number
+    glued to the last allowed ("Caf32" writes "CAF"); singular and plural stem alike ("Maison
+    France Service" writes "France Services")."""
+    tokens = tokenize(text)
+    return any(any(tokens[i:i + len(n) - 1] == n[:-1] and re.fullmatch(re.escape(n[-1]) + r"\d*", tokens[i + len(n) - 1])
+                   for i in range(len(tokens) - len(n) + 1)) for n in names)
 
 
 def section_citations(section: Section, quotes: list[str]) -> list[Citation]:

@@ -54,7 +54,7 @@ TOPICAL_MAX_SECTIONS = 2  # a word found in at most this many sections names a t
 _PLURAL = re.compile(r"(\w{3,})[sx]\b")  # a plural's singular ("déjeuners" → "déjeuner")
 # A name as printed: an acronym, or a capitalised word after a lower-case word or a comma (not a
 # sentence's first word): "UDAF", "Kalipolys", "Défenseur des droits".
-_NAME = re.compile(r"\b[A-ZÀ-Ý]{2,}\b|(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][\w-]+")
+NAME = re.compile(r"\b[A-ZÀ-Ý]{2,}\b|(?<=[a-zà-ÿ,] )[A-ZÀ-Ý][\w-]+")
 
 
 class LexicalRetriever:
@@ -70,7 +70,7 @@ class LexicalRetriever:
         # stem apart: "déjeuners"/"déjeuner"), not its number, and the names the guide prints
         self.naming = {t for h in headings.values() for t in tokenize(h + " " + _PLURAL.sub(r"\1", h))
                        if not t.isdigit()}
-        self.naming |= {t for c in chunks for t in tokenize(" ".join(_NAME.findall(c.text)))}
+        self.naming |= {t for c in chunks for t in tokenize(" ".join(NAME.findall(c.text)))}
         self.vocab = {t for doc in corpus for t in doc}
         self.sections_of: dict[str, set[str]] = {}
         for c, doc in zip(chunks, corpus):

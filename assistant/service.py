@@ -317,7 +317,8 @@ class Assistant:
                 debug["removed"] = draft.removed  # [(sentence, why)] of the checks (the eval counts them)
         else:
             # the thread chose the sections; the user's own words choose what to quote from them
-            text, citations = self.answerer.answer(q, language, hits, self.index.sections)
+            sections = {k: v for k, v in self.index.sections.items() if k not in excluded}
+            text, citations = self.answerer.answer(q, language, hits, sections)
         if limits:
             text = self.with_limits(text, language, limits, self.index.sections[hits[0].label])
         yield Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,

@@ -176,11 +176,15 @@ def test_workshops_of_a_department_are_listed_from_the_records(assistant, sectio
     ("Quels ateliers ou tables-rondes font intervenir la CAF ?", "CAF"),
     ("Which workshops have a contact at a DDETS?", "DDETS"),
     ("Où le guide parle-t-il de l'UDAF ?", "UDAF"),
+    ("Dans quelles sessions est-il question de France Services ?", "France Services?"),  # a name of two words
 ])
 def test_sessions_printing_a_name_are_all_listed(assistant, sections, question, name):
     expected = {label for label, s in sections.items() if re.search(rf"\b{name}\d*\b", s.text, re.I)}
     assert len(expected) >= 2
-    assert set(cited(assistant.ask(question))) == expected
+    a = assistant.ask(question)
+    assert set(cited(a)) == expected
+    lines = [ln for ln in a.answer.splitlines() if ln.startswith("- ")]
+    assert len(lines) == len(expected) and all(re.search(rf"\b{name}\d*\b", ln, re.I) for ln in lines)
 
 
 def test_where_else_the_guide_mentions_a_name_lists_the_others(assistant, sections):
