@@ -8,7 +8,8 @@ section records. The `Answerer` protocol is what a generative mode plugs into.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -22,7 +23,7 @@ from guide_assistant.assistant.scope import Edition
 from guide_assistant.index.embedders import BundledEmbedding
 from guide_assistant.ingest import facts
 from guide_assistant.ingest.chunking import chunk_pages, page_offsets
-from guide_assistant.records import Citation, Section
+from guide_assistant.records import Citation, Section, Turn
 
 MONEY_WORDS = re.compile(r"financ|fund|\bco[uû]t|cost|combien|how much|montant|amount|€|euro|subvention|grant|"
                          r"aide|prix|price|tarif|pay|paie|budget|money|argent", re.I)
@@ -176,10 +177,36 @@ def has_figure(sentence: str) -> bool:
                 or _NUMBER.search(PHONE.sub("", WEB_URL.sub("", sentence))))
 
 
+class SourceRefusal(Exception):
+    """The answerer found no answer in its sources, or nothing of its answer could be verified."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer's final text and its citations (the last item `Answerer.respond` yields)."""
+
+    text: str
+    citations: list[Citation]
+
+
 class Answerer(Protocol):
-    """Turns retrieved sections into an answer text and its citations."""
+    """Turns retrieved sections into an answer text and its citations. The service uses only
+    what is declared here, whichever answerer it holds (extractive or generative)."""
 
     mode: str
+    splits_parts: bool  # the service answers each question of a message apart (False: the answerer reads it whole)
+
+    def condense(self, question: str, history: list[Turn], language: str) -> str | None:
+        """A follow-up rewritten to stand alone; None keeps the conversation's own reading."""
+
+    def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+        """Save what later answers reuse (the model's prefix states); {} when there is nothing."""
+
+    def respond(self, question: str, standalone: str, language: str, hits: list[SectionHit],
+                sections: dict[str, Section], trace: dict) -> Iterator[str | Reply]:
+        """Draft text as it comes (unchecked, for display), then the checked `Reply`. `question`
+        is the user's words, `standalone` the follow-up read with its conversation; what the
+        answerer did goes into `trace`. Raises SourceRefusal when nothing verifiable is left."""
 
     def answer(self, question: str, language: str, hits: list[SectionHit],
                sections: dict[str, Section]) -> tuple[str, list[Citation]]: ...
@@ -217,6 +244,22 @@ class ExtractiveAnswerer:
         self.sentence_vectors = sentence_vectors
         self.edition = edition
         self.translate = translate
+
+    splits_parts = True
+
+    def condense(self, question: str, history: list[Turn], language: str) -> None:
+        """No rewrite: the conversation's own reading of a follow-up chooses the sections."""
+        return None
+
+    def warm(self, sections: list[Section], progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+        """Nothing to save: the quotes are ranked with the index's sentence embeddings."""
+        return {}
+
+    def respond(self, question: str, standalone: str, language: str, hits: list[SectionHit],
+                sections: dict[str, Section], trace: dict) -> Iterator[Reply]:
+        """The whole answer at once (see `Answerer.respond`): the thread chose the sections, the
+        user's own words (`question`, not `standalone`) choose what to quote from them."""
+        yield Reply(*self.answer(question, language, hits, sections))
 
     def ranked_sentences(self, question: str, section: Section, qvec: np.ndarray) -> list[str]:
         """Every quotable sentence of `section`, best match for `question` first."""

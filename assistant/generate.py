@@ -31,6 +31,8 @@ from llama_index.core.llms import LLM, ChatMessage
 
 from guide_assistant.assistant.answer import (
     ExtractiveAnswerer,
+    Reply,
+    SourceRefusal,
     contact_card,
     dated_quote,
     has_figure,
@@ -78,10 +80,6 @@ GENERATION_LOCK = threading.Lock()
 META = re.compile(r"\bsources?\b|\bnumérot|\bnumbered\b", re.I)
 SUPPORT_OVERLAP = 0.3  # share of an answer's words a section must hold to be cited for it
 SOURCE_RATIO = 0.75  # sections whose fused score is at least this share of the best one's become sources
-
-
-class SourceRefusal(Exception):
-    """The model found no answer in the sources, or every sentence failed the check."""
 
 
 @dataclass
@@ -320,6 +318,7 @@ class GenerativeAnswerer:
     follow-up rewrite). `llm` is passed in explicitly."""
 
     mode = "llm"
+    splits_parts = False  # the model reads a message of several questions whole
 
     def __init__(self, llm: LLM, embedder: BundledEmbedding,
                  sentence_vectors: dict[str, tuple[list[str], np.ndarray]], max_sources: int = 2,
@@ -400,6 +399,20 @@ class GenerativeAnswerer:
             for chunk in self.llm.stream_chat(draft.messages):
                 draft.raw += chunk.delta or ""
                 yield chunk.delta or ""
+
+    def respond(self, question: str, standalone: str, language: str, hits: list[SectionHit],
+                sections: dict[str, Section], trace: dict) -> Iterator[str | Reply]:
+        """See `Answerer.respond`: the model reads the standalone question; the raw text streams
+        as drafted, then the checked Reply. `trace` gets the raw text ("generated"), how the
+        prompt prefix was obtained ("prefix_state") and the sentences the checks removed, with
+        why ("removed", which the eval counts). Raises SourceRefusal."""
+        draft = self.prepare(standalone, language, hits, sections)
+        yield from self.stream(draft)
+        trace["generated"], trace["prefix_state"] = draft.raw, draft.prefix_state
+        try:
+            yield Reply(*self.finish(draft, sections))
+        finally:
+            trace["removed"] = draft.removed
 
     def answer(self, question: str, language: str, hits: list[SectionHit],
                sections: dict[str, Section]) -> tuple[str, list[Citation]]:

@@ -15,9 +15,9 @@ from dataclasses import asdict
 
 from tqdm import tqdm
 
-from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, contact_card
+from guide_assistant.assistant.answer import Answerer, ExtractiveAnswerer, Reply, SourceRefusal, contact_card
 from guide_assistant.assistant.conversation import REFERS_BACK, Thread, ThreadReader, bounded
-from guide_assistant.assistant.generate import GenerativeAnswerer, SourceRefusal
+from guide_assistant.assistant.generate import GenerativeAnswerer
 from guide_assistant.assistant.judge import Judge
 from guide_assistant.assistant.language import detect_language
 from guide_assistant.assistant.record_answer import render_records
@@ -140,16 +140,21 @@ class Assistant:
         every section, so that later questions evaluate only their own tokens; minutes on the
         first run, about a second once saved. Otherwise nothing to do. `progress(done, total)` is
         called after each section. Returns the counts of states already present and saved."""
-        target = self.answerer if isinstance(self.answerer, GenerativeAnswerer) else self.judge
-        if target is None:
-            return {}
         sections = list(self.index.sections.values())
-        with tqdm(total=len(sections), desc="Prefix states", unit="section", disable=not show_progress) as bar:
-            def step(done: int, total: int) -> None:
-                bar.update(1)
-                if progress:
-                    progress(done, total)
-            return target.warm(sections, progress=step)
+        bars: list[tqdm] = []  # opened at the first section saved: nothing shows when nothing keeps states
+
+        def step(done: int, total: int) -> None:
+            if not bars:
+                bars.append(tqdm(total=total, desc="Prefix states", unit="section", disable=not show_progress))
+            bars[0].update(1)
+            if progress:
+                progress(done, total)
+        try:  # the judge shares the generative answerer's states: saved once, by whichever keeps them
+            return self.answerer.warm(sections, progress=step) or (self.judge.warm(sections, progress=step)
+                                                                   if self.judge else {})
+        finally:
+            for bar in bars:
+                bar.close()
 
     def thread(self, question: str, history: list[Turn], language: str) -> Thread:
         """How the question is read in its conversation (see ThreadReader). Generative mode: a
@@ -157,8 +162,8 @@ class Assistant:
         words for the question's acronyms ("VIF" → "violences intra familiales") are added."""
         thread = self.threads.read(question, history, language)
         query = thread.query
-        if thread.followup and isinstance(self.answerer, GenerativeAnswerer):
-            query = self.answerer.condense(question, history, language)
+        if thread.followup:
+            query = self.answerer.condense(question, history, language) or query
         expansions = self.scope.acronym_expansions(question)
         return Thread(" ".join([query] + expansions), thread.prior, thread.followup)
 
@@ -205,7 +210,7 @@ class Assistant:
 
     def ask_stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | Answer]:
         """Yield the generated draft as it comes (text pieces, generative mode only, unchecked),
-        then the checked Answer. Several questions in one message (extractive mode) get one
+        then the checked Answer. Several questions in one message (an answerer that splits_parts) get one
         answer each, joined. The history is read from its last `answer.max_history_turns` turns,
         each cut to `answer.max_history_turn_chars` characters. Raises QuestionError for an empty
         or too long question."""
@@ -219,7 +224,7 @@ class Assistant:
             if applies:
                 yield self._refusal(q, "fr" if language == "other" else language, [], t0, reason=reason)
                 return
-        parts = split_questions(q) if not isinstance(self.answerer, GenerativeAnswerer) else [q]
+        parts = split_questions(q) if self.answerer.splits_parts else [q]
         if len(parts) > 1:
             answers = self._answer_parts(q, parts, language, history, t0)
             yield join_answers(q, language, parts, answers, time.perf_counter() - t0)
@@ -302,23 +307,17 @@ class Assistant:
             # their quotes and the conference's hotline would pass for an answer; say so instead
             yield self._refusal(q, language, hits, t0, reason="unnamed", debug=debug, names=limits.unnamed)
             return
-        if isinstance(self.answerer, GenerativeAnswerer):  # the model reads the standalone rewrite
-            draft = self.answerer.prepare(thread.query if thread.followup else q, language, hits,
-                                          self.index.sections)
-            yield from self.answerer.stream(draft)
-            debug["generated"] = draft.raw
-            debug["prefix_state"] = draft.prefix_state
-            try:
-                text, citations = self.answerer.finish(draft, self.index.sections)
-            except SourceRefusal as exc:
-                yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
-                return
-            finally:
-                debug["removed"] = draft.removed  # [(sentence, why)] of the checks (the eval counts them)
-        else:
-            # the thread chose the sections; the user's own words choose what to quote from them
-            sections = {k: v for k, v in self.index.sections.items() if k not in excluded}
-            text, citations = self.answerer.answer(q, language, hits, sections)
+        sections = {k: v for k, v in self.index.sections.items() if k not in excluded}
+        try:
+            for piece in self.answerer.respond(q, thread.query if thread.followup else q, language, hits, sections,
+                                               debug):
+                if isinstance(piece, Reply):
+                    text, citations = piece.text, piece.citations
+                else:
+                    yield piece
+        except SourceRefusal as exc:
+            yield self._refusal(q, language, hits, t0, reason="sources", debug=debug | {"why": str(exc)})
+            return
         if limits:
             text = self.with_limits(text, language, limits, self.index.sections[hits[0].label])
         yield Answer(question=q, answer=text, refused=False, language=language, mode=self.answerer.mode,

@@ -211,3 +211,47 @@ def test_spanish_refused_with_language_message(assistant):
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+class _ScriptedAnswerer:
+    """An answerer the service has never seen (what is under test is the service's side of the
+    `Answerer` seam): it drafts two pieces, then replies; or refuses."""
+
+    mode, splits_parts = "scripted", False
+
+    def __init__(self, refuse: bool = False):
+        self.refuse, self.seen = refuse, []
+
+    def condense(self, question, history, language):
+        return "Qui contacter pour les petits déjeuners à l'école ?"
+
+    def warm(self, sections, progress=None):
+        return {}
+
+    def respond(self, question, standalone, language, hits, sections, trace):
+        from guide_assistant.assistant.answer import Reply, SourceRefusal
+
+        self.seen.append((question, standalone, hits[0].label))
+        yield "brouillon "
+        yield "en cours"
+        if self.refuse:
+            raise SourceRefusal("nothing verifiable")
+        trace["scripted"] = True
+        yield Reply("Réponse vérifiée.", [])
+
+
+def test_the_service_uses_any_answerer_through_the_interface(built_index, settings):
+    from guide_assistant.assistant.service import Assistant
+
+    a = Assistant(built_index, settings)
+    a.answerer = _ScriptedAnswerer()
+    history = [Turn(role="user", content=BREAKFAST), Turn(role="assistant", content="Atelier n°2 …")]
+    *drafts, final = list(a.ask_stream("Et qui contacter ?", history))
+    assert "".join(d for d in drafts if isinstance(d, str)) == "brouillon en cours"
+    assert final.answer.startswith("Réponse vérifiée.") and final.mode == "scripted" and final.debug["scripted"]
+    question, standalone, first = a.answerer.seen[0]
+    assert question == "Et qui contacter ?" and standalone.startswith("Qui contacter pour les petits déjeuners")
+    a.answerer = _ScriptedAnswerer(refuse=True)
+    assert_refusal(list(a.ask_stream(BREAKFAST))[-1])
+    assert a.ask("Quel est le numéro de l'ASP, et qui contacter pour le Défenseur des droits ?").answer  # not split
+    assert len(a.answerer.seen) == 2
