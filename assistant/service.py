@@ -72,7 +72,7 @@ def local_model_installed(llm: LlmSettings) -> bool:
     """The local backend is chosen and its runtime and model packages are installed."""
     if llm.backend != "local" or importlib.util.find_spec("llama_cpp") is None:
         return False
-    from guide_assistant.assistant.llm_model import ModelProvisionError, find_installed_parts, get_model
+    from guide_assistant.assistant.model_parts import ModelProvisionError, find_installed_parts, get_model
 
     try:
         find_installed_parts(get_model(llm.model))

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[llm]')")
 
 from guide_assistant.assistant.judge import Judge, Verdict, continuation_logprob, log_softmax_at  # noqa: E402
-from guide_assistant.assistant.llm_model import ensure_model, get_model  # noqa: E402
+from guide_assistant.assistant.model_parts import ensure_model, get_model  # noqa: E402
 from guide_assistant.assistant.service import Assistant  # noqa: E402
 from guide_assistant.config import Settings  # noqa: E402
 

@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[llm]')")
 
 from guide_assistant.details import Evidence, extract_details  # noqa: E402
-from guide_assistant.assistant.llm_model import ensure_model, get_model  # noqa: E402
+from guide_assistant.assistant.model_parts import ensure_model, get_model  # noqa: E402
 from guide_assistant.assistant.prefix_states import PrefixStates  # noqa: E402
 from guide_assistant.assistant.service import Assistant  # noqa: E402
 from guide_assistant.config import Settings  # noqa: E402

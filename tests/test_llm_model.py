@@ -12,17 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from guide_assistant.assistant import llm_model
-from guide_assistant.assistant.llm_model import (
-    MODELS,
-    BundledModel,
-    ModelProvisionError,
-    completion_to_prompt,
-    ensure_model,
-    find_installed_parts,
-    load_llm,
-    messages_to_prompt,
-)
+from guide_assistant.assistant import llm_model, model_parts
+from guide_assistant.assistant.llm_model import completion_to_prompt, load_llm, messages_to_prompt
+from guide_assistant.assistant.model_parts import MODELS, BundledModel, ModelProvisionError, ensure_model, find_installed_parts
 from guide_assistant.errors import GuideAssistantError
 
 PART_SIZES = (3000, 5000, 1234)  # bytes; real files, small
@@ -137,7 +129,7 @@ def test_unusable_cache_folder(parts, tmp_path):
 
 def test_not_enough_space(parts, tmp_path, monkeypatch):
     model = _model_for(parts)
-    monkeypatch.setattr(llm_model.shutil, "disk_usage", lambda p: shutil_usage(free=10))
+    monkeypatch.setattr(model_parts.shutil, "disk_usage", lambda p: shutil_usage(free=10))
     with pytest.raises(ModelProvisionError, match="Not enough free space"):
         ensure_model(model, tmp_path / "cache", locate_parts=lambda m: parts, progress=False)
 
@@ -149,7 +141,7 @@ def test_write_failure_mid_join_leaves_no_temp_file(parts, tmp_path, monkeypatch
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(llm_model.os, "fsync", full_disk)
+    monkeypatch.setattr(model_parts.os, "fsync", full_disk)
     with pytest.raises(ModelProvisionError, match="No space left on device"):
         ensure_model(model, cache, locate_parts=lambda m: parts, progress=False)
     assert list(cache.iterdir()) == []
@@ -179,7 +171,7 @@ def test_reuse_does_not_rejoin_nor_rehash(parts, tmp_path, monkeypatch):
     first = ensure_model(model, cache, locate_parts=lambda m: parts, progress=False)
     mtime = first.stat().st_mtime_ns
 
-    monkeypatch.setattr(llm_model, "sha256_file", _forbid)
+    monkeypatch.setattr(model_parts, "sha256_file", _forbid)
     second = ensure_model(model, cache, locate_parts=_forbid, progress=False)
     assert second == first
     assert second.stat().st_mtime_ns == mtime
@@ -192,8 +184,8 @@ def test_reuse_without_sidecar_rehashes_once_but_does_not_rejoin(parts, tmp_path
     (cache / "tiny.gguf.sha256").unlink()
 
     calls = []
-    real = llm_model.sha256_file
-    monkeypatch.setattr(llm_model, "sha256_file", lambda p, bar=None: calls.append(p) or real(p, bar))
+    real = model_parts.sha256_file
+    monkeypatch.setattr(model_parts, "sha256_file", lambda p, bar=None: calls.append(p) or real(p, bar))
     assert ensure_model(model, cache, locate_parts=_forbid, progress=False) == path
     assert ensure_model(model, cache, locate_parts=_forbid, progress=False) == path
     assert calls == [path]  # hashed once, then trusted through the new sidecar
@@ -208,8 +200,8 @@ def test_touched_file_is_rehashed(parts, tmp_path, monkeypatch):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
 
     calls = []
-    real = llm_model.sha256_file
-    monkeypatch.setattr(llm_model, "sha256_file", lambda p, bar=None: calls.append(p) or real(p, bar))
+    real = model_parts.sha256_file
+    monkeypatch.setattr(model_parts, "sha256_file", lambda p, bar=None: calls.append(p) or real(p, bar))
     assert ensure_model(model, cache, locate_parts=_forbid, progress=False) == path
     assert calls == [path]
 
