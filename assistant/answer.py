@@ -388,11 +388,12 @@ class ExtractiveAnswerer:
         pool = [(h, sections[h.label]) for h in hits if sections[h.label].kind != "linked-page"]
         # a name few sections print ("CAF", "France Services"; not the region every one prints)
         # lists the sections that print it; else the sections scored close to the first
-        names = [n for n in named_tokens(question)
-                 if 0 < sum(mentions(s.text, [n]) for s in sections.values()) <= MAX_LIST]
+        asked = named_tokens(question)
+        printed = {label: tokenize(s.text) for label, s in sections.items()} if asked else {}  # once per section
+        names = [n for n in asked if 0 < sum(mentions(t, [n]) for t in printed.values()) <= MAX_LIST]
         ordered = list({s.label: s for s in [s for _, s in pool] + list(sections.values())
                         if s.kind != "linked-page"}.values())  # retrieval's order, then the guide's
-        listed = [s for s in ordered if mentions(s.text, names)] or \
+        listed = [s for s in ordered if names and mentions(printed[s.label], names)] or \
             [s for h, s in pool if h.score >= LIST_RATIO * hits[0].score][:MAX_LIST]
         listed = ([s for s in listed if s.role == "programme"] or listed)[:MAX_LIST]
         head = (f"D'après le guide, {len(listed)} section(s) :" if language == "fr"
@@ -401,7 +402,7 @@ class ExtractiveAnswerer:
         for section in listed:
             ranked = self.ranked_sentences(question, section, qvec) or [section.text.split("\n")[0]]
             # "which workshops involve the CAF?": each line shows where the section names it
-            quote = next((q for q in ranked if mentions(q, names)), ranked[0])
+            quote = next((q for q in ranked if mentions(tokenize(q), names)), ranked[0])
             lines.append(f"- {where(section)} : {dated_quote(quote, self.edition, language)}")
             citations += section_citations(section, [quote])
         return "\n".join(lines), citations
@@ -414,11 +415,10 @@ def named_tokens(question: str) -> list[list[str]]:
     return [t for t in (tokenize(r) for r in runs) if t]
 
 
-def mentions(text: str, names: list[list[str]]) -> bool:
-    """Whether `text` writes one of `names`: its tokens in a row (stopwords aside), a number
-    glued to the last allowed ("Caf32" writes "CAF"); singular and plural stem alike ("Maison
-    France Service" writes "France Services")."""
-    tokens = tokenize(text)
+def mentions(tokens: list[str], names: list[list[str]]) -> bool:
+    """Whether a text, as its BM25 `tokens` (`tokenize`), writes one of `names`: their tokens in
+    a row (stopwords aside), a number glued to the last allowed ("Caf32" writes "CAF"); singular
+    and plural stem alike ("Maison France Service" writes "France Services")."""
     return any(any(tokens[i:i + len(n) - 1] == n[:-1] and re.fullmatch(re.escape(n[-1]) + r"\d*", tokens[i + len(n) - 1])
                    for i in range(len(tokens) - len(n) + 1)) for n in names)
 
