@@ -11,7 +11,7 @@ names its own topic and starts a new one, so the previous workshop's contact nev
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from guide_assistant.assistant.lexical import LexicalRetriever, tokenize
 from guide_assistant.assistant.retrieval import named_labels
@@ -34,12 +34,14 @@ class Thread:
     query: the retrieval query (the question, preceded by the thread's earlier questions on a
     follow-up). prior: labels of the thread's sections: those the previous answer named, else the
     previous question's best BM25 section (boosted in retrieval on a follow-up; empty on a new
-    topic). followup: read with the conversation.
+    topic). followup: read with the conversation. answered: the sections the previous answer named
+    (empty when the prior is only the previous question's best BM25 section).
     """
 
     query: str
     prior: list[str]
     followup: bool
+    answered: list[str] = field(default_factory=list)
 
 
 def bounded(history: list[Turn], max_turns: int, max_chars: int) -> list[Turn]:
@@ -111,4 +113,4 @@ class ThreadReader:
                                                                                    language == "en")[:1]}
         if self.new_topic(question, thread, language):
             return Thread(question, [], False)
-        return Thread(" ".join(asked + [question]), prior or sorted(thread), True)
+        return Thread(" ".join(asked + [question]), prior or sorted(thread), True, prior)

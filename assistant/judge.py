@@ -220,10 +220,14 @@ class Judge:
         memo[label] = ll
         return ll, how
 
-    def rerank(self, question: str, language: str, hits: list[SectionHit],
-               sections: dict[str, Section]) -> tuple[list[SectionHit], list[Verdict]]:
+    def rerank(self, question: str, language: str, hits: list[SectionHit], sections: dict[str, Section],
+               kept: list[str] = ()) -> tuple[list[SectionHit], list[Verdict]]:
         """The first `candidates` hits ordered by score (ties keep retrieval's order; see
-        `may_lead`), then the rest, and the verdicts; ([], verdicts) when no judged section
+        `may_lead`), then the rest, and the verdicts. A `kept` section (the one the conversation's
+        previous answer drew on) that the judge finds answering leads: a follow-up stays on its
+        topic rather than move to a section that scores higher on the earlier questions it is
+        read with ("Is there State money for breakfasts, and who do I talk to?": the second part
+        stays on the breakfast workshop, not the canteen one). ([], verdicts) when no judged section
         reaches the threshold. When one does but the best scores below `unsure_below`, the next
         hit is judged too and takes part in the order (a paraphrase whose section retrieval
         ranked third); it cannot turn a refusal into an answer."""
@@ -235,7 +239,9 @@ class Judge:
                 max(v.score for v in verdicts) < self.unsure_below:
             judged = hits[: len(judged) + 1]
             verdicts = self.judge(question, language, [sections[h.label] for h in judged])  # the first ones: memo
-        order = sorted(range(len(judged)), key=lambda k: (not self.may_lead(k, judged, sections), -verdicts[k].score))
+        order = sorted(range(len(judged)), key=lambda k: (not self.may_lead(k, judged, sections),
+                                                         not (verdicts[k].answers and judged[k].label in kept),
+                                                         -verdicts[k].score))
         return [judged[k] for k in order] + hits[len(judged):], verdicts
 
     @staticmethod

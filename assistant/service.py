@@ -165,7 +165,7 @@ class Assistant:
         if thread.followup:
             query = self.answerer.condense(question, history, language) or query
         expansions = self.scope.acronym_expansions(question)
-        return Thread(" ".join([query] + expansions), thread.prior, thread.followup)
+        return Thread(" ".join([query] + expansions), thread.prior, thread.followup, thread.answered)
 
     def is_confident(self, hits: list[SectionHit], query: str, english: bool) -> bool:
         """Answer when the question names a section, or when the best retrieved cosine reaches the
@@ -295,7 +295,7 @@ class Assistant:
             return
         if self.judge and not named_labels(thread.query, set(self.index.sections)):
             reranked, verdicts = self.judge.rerank(judged or (thread.query if thread.followup else core), language,
-                                                   hits, self.index.sections)
+                                                   hits, self.index.sections, kept=thread.answered)
             debug["judge"] = [(v.label, v.answers, round(v.score, 4), v.prefix_state) for v in verdicts]
             if not reranked:
                 yield self._refusal(q, language, hits, t0, reason="sources", debug=debug)

@@ -209,6 +209,33 @@ def test_an_editorial_section_never_overtakes_a_programme_section_retrieval_put_
     assert scripted.rerank("q", "fr", practical, sections)[0][0].label == "Informations pratiques"
 
 
+def test_the_section_the_previous_answer_drew_on_leads_while_the_judge_finds_it_answering(judged, sections):
+    from guide_assistant.assistant.retrieval import group_sections
+
+    scores: dict[str, float] = {}
+
+    class Scripted(Judge):  # scripted scores: the conversation's section against a higher score is under test
+        def judge(self, question, language, judged_sections):
+            return [Verdict(s.label, scores.get(s.label, -0.5), scores.get(s.label, -0.5) >= self.thresholds[language])
+                    for s in judged_sections]
+
+    hits = group_sections(judged.retriever.retrieve("petits déjeuners, cantine à 1 €"))
+    first, second = (h.label for h in hits[:2])
+    scripted = Scripted(judged.judge.llm, None, 3200, 2, {"fr": 0.0, "en": 0.0})
+    scores.update({first: 0.4, second: 0.3})
+    assert scripted.rerank("q", "fr", hits, sections, kept=[second])[0][0].label == second
+    assert scripted.rerank("q", "fr", hits, sections)[0][0].label == first
+    scores.update({second: -0.3})  # the conversation's section does not answer: the judge's order stands
+    assert scripted.rerank("q", "fr", hits, sections, kept=[second])[0][0].label == first
+
+
+def test_a_part_asking_whom_to_contact_keeps_the_workshop_of_the_part_before(judged):
+    a = judged.ask("We'd like to start free breakfasts at our village school. Is there State money for that, "
+                   "and who do I talk to?")
+    second = a.answer.split("**2.")[1]
+    assert "Atelier n°2" in second and "DSDEN" in second and "05 49 37 56 30" not in second
+
+
 def test_a_sentence_the_section_states_is_better_supported_than_generic_advice(judged, sections):
     stated, generic = judged.judge.support(
         "Comment financer des petits déjeuners à l'école ?", "fr",
