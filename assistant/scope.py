@@ -25,6 +25,7 @@ CALENDAR = {fold(w) for w in MONTHS_EN + MONTHS_FR + ["Monday", "Tuesday", "Wedn
                                                     "Saturday", "Sunday"]}
 _DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+(" + "|".join(MONTHS_FR) + r")\s+((?:19|20)\d\d)\b", re.I)
 _YEAR = re.compile(r"\b(20\d\d)\b")
+_SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+|$)")  # a sentence and its closing marks
 # A period starting at a year ("since 2021", « depuis 2021 », « après 2021 »): it runs past the guide when
 # the year is the guide's own or later.
 _FROM_YEAR = re.compile(r"\b(?:after|since|post|depuis|apr[èe]s|au-del[àa] de)\s+(?:l'ann[ée]e\s+|the end of\s+|la fin\s+(?:de\s+)?)?(20\d\d)\b", re.I)
@@ -172,6 +173,17 @@ def scheme_name(match: str, language: str) -> bool:
     return language != "en" or fold(noun) not in _ENGLISH_SCHEME_NOUNS or last[:1].isupper()
 
 
+def asked_sentences(text: str) -> str:
+    """`text` from its first question on (the first sentence ending with "?"); all of `text` when
+    none does. The statements before a question are the asker's situation, not what they ask:
+    "every winter our seasonal staff end up in money trouble. Who runs the desk?" asks nothing
+    of an outcome, « les familles passent toujours après. C'est qui le bon interlocuteur ? »
+    nothing of today; a statement after it belongs to it ("Who took over from him? I'd like to
+    invite whoever has the job now.")."""
+    first = next((m for m in _SENTENCE.finditer(text) if m.group(0).rstrip().endswith("?")), None)
+    return text[first.start():] if first else text
+
+
 def _ends(words: str) -> str:
     """A long match shown by its first and last words ("will … be"), as the limit note quotes it."""
     parts = words.split()
@@ -306,8 +318,9 @@ class ScopeReader:
             return True
         if self.edition and any(int(y) >= self.edition.year for y in _FROM_YEAR.findall(question)):
             return True
-        return any(not _NOT_YET.search(question[max(0, m.start() - 24): m.end() + 24])
-                   or not _STILL.fullmatch(m.group(0)) for m in _NOW.finditer(question))
+        asked = asked_sentences(question)
+        return any(not _NOT_YET.search(asked[max(0, m.start() - 24): m.end() + 24])
+                   or not _STILL.fullmatch(m.group(0)) for m in _NOW.finditer(asked))
 
     def elsewhere(self, question: str) -> list[str]:
         """Places of the question in another region than the guide's, and the words that point

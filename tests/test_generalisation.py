@@ -309,6 +309,20 @@ def test_words_of_the_guides_own_time_are_no_limit(assistant, question, language
     assert not assistant.scope.read(question, language).later
 
 
+@pytest.mark.parametrize("question, language, later", [
+    # the asker's situation before the question: no question about today or an outcome
+    ("Chaque hiver, nos saisonniers finissent toujours dans le rouge. Qui porte le guichet unique de Lourdes ?",
+     "fr", False),
+    ("Our food bank is now overwhelmed and families end up queuing for hours. Which workshop covers "
+     "mobile grocery shops?", "en", False),
+    # the question itself, or a statement after it, asks about today
+    ("Nos familles viennent au CCAS chaque semaine. Le chèque de l'État existe-t-il toujours ?", "fr", True),
+    ("Who chairs the budget advice workshop? I'd like to invite whoever runs it today.", "en", True),
+])
+def test_time_words_of_the_askers_situation_before_the_question_are_no_limit(assistant, question, language, later):
+    assert assistant.scope.read(question, language).later is later
+
+
 def test_a_question_within_the_guide_gets_no_limit_note(assistant):
     a = assistant.ask("Combien l'État verse-t-il par petit déjeuner ?")
     assert "ne dit pas" not in a.answer
