@@ -240,13 +240,15 @@ class Assistant:
         ("When do registrations open, and what is the link?" keeps its subject)."""
         separate = self.separate(q, parts, language)
         answers, context = [], list(history) + [Turn(role="user", content=q)]
+        whole = self.threads.read(q, history, language)  # a follow-up message is judged with its thread
+        judged = whole.query if whole.followup else q
         for k, part in enumerate(parts):
             # parts read as one conversation are judged on the whole message: once per section
             # for all of them (see Judge.judge), instead of on each part after the whole message;
             # and the limits of the earlier parts hold for a later one ("Combien de PAEJ dans le
             # Cantal, et qui contacter là-bas ?"), not those of a later part for an earlier one
             stream = (self._answer_stream(part, language, history, t0) if separate else
-                      self._answer_stream(part, language, context, t0, judged=q, limited=" ".join(parts[:k + 1])))
+                      self._answer_stream(part, language, context, t0, judged=judged, limited=" ".join(parts[:k + 1])))
             answers.append(next(e for e in stream if isinstance(e, Answer)))
             context += [Turn(role="user", content=part), Turn(role="assistant", content=answers[-1].answer)]
         return answers

@@ -236,6 +236,16 @@ def test_a_part_asking_whom_to_contact_keeps_the_workshop_of_the_part_before(jud
     assert "Atelier n°2" in second and "DSDEN" in second and "05 49 37 56 30" not in second
 
 
+def test_a_follow_up_message_of_several_questions_is_judged_with_its_thread(judged):
+    from guide_assistant.records import Turn
+
+    first = "Y a-t-il une aide de l'État pour une cantine à petit prix dans une commune rurale ?"
+    history = [Turn(role="user", content=first), Turn(role="assistant", content=judged.ask(first).answer)]
+    a = judged.ask("d'accord, et elle dure combien de temps ? et vous avez leur adresse mail ?", history)
+    assert not a.refused and "**2." in a.answer
+    assert a.sections[0] == "Atelier n°1" and "aidecantinescolaire@asp-public.fr" in a.answer.split("**2.")[1]
+
+
 def test_a_sentence_the_section_states_is_better_supported_than_generic_advice(judged, sections):
     stated, generic = judged.judge.support(
         "Comment financer des petits déjeuners à l'école ?", "fr",
