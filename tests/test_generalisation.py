@@ -446,6 +446,9 @@ def test_names_the_guide_prints_apart_or_across_a_line_are_known(assistant):
     ("Y a-t-il un PAEJ au Havre ou à Brest ?", "Brest"),
     ("Does the breakfast programme exist in New Caledonia?", "New Caledonia"),
     ("Nos voisins de Vénissieux ont-ils un point conseil budget ?", "Vénissieux"),
+    ("Quelles aides pour la cantine à Vierzon ?", "Vierzon"),  # communes from GeoNames, no list of ours
+    ("Ma ville, c'est Montélimar : le petit-déjeuner y est-il financé ?", "Montélimar"),
+    ("Does the breakfast programme apply in Le Plessis-Robinson?", "Le Plessis-Robinson"),
 ])
 def test_other_countries_former_regions_and_large_towns_are_elsewhere(assistant, question, place):
     scope = ScopeReader(list(assistant.index.sections.values()))
@@ -466,6 +469,17 @@ def test_places_outside_the_region_without_a_place_name_are_elsewhere(assistant,
     assert not assistant.scope.elsewhere("Quels ateliers se tiennent dans l'est de la région ?")
     assert not assistant.scope.elsewhere("Les autres départements de la région ont-ils un PAEJ ?")
     assert not assistant.scope.elsewhere("Le numéro vert marche-t-il pour une réunion sur Teams ?")  # a meeting
+
+
+@pytest.mark.parametrize("question", [
+    "À Castres, qui contacter pour la cantine à 1 € ?",
+    "Our town is Millau: who funds the breakfasts?",
+    "Mme Fontaine, du CCAS, demande qui appeler pour la cantine à 1 €.",
+])
+def test_a_commune_of_the_region_or_a_word_that_is_also_a_commune_is_no_limit(assistant, question):
+    limits = assistant.scope.read(question, "en" if question.startswith("Our") else "fr")
+    assert not limits.elsewhere and not limits.unnamed
+    assert assistant.scope.elsewhere("La Croix-Rouge d'Orange peut-elle aider à payer la cantine ?") == ["Orange"]
 
 
 def test_tomorrow_is_beyond_a_dated_guide(assistant):
